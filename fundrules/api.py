@@ -1,0 +1,143 @@
+"""The public entry point: :class:`Engine` evaluates applicants against packs.
+
+An Engine is immutable once built and safe to share between threads. Building it
+loads and compiles every pack (errors are raised then, all at once); evaluating
+never touches the file system.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Literal, Protocol
+
+from fundrules.decide import build_decision
+from fundrules.diagnostics import Diagnostic, UnknownPackError
+from fundrules.facts import compute_inputs
+from fundrules.policies.ir import CompiledPack, Status, Value
+from fundrules.policies.pack import Pack, load_pack
+from fundrules.policies.registry import builtin_pack_dir, entry_point_paths, pack_files
+from fundrules.schema import Applicant, Decision, parse_applicant
+
+__all__ = ["BackendName", "Engine"]
+
+BackendName = Literal["durable", "python"]
+
+
+class _Backend(Protocol):
+    name: str
+
+    def run(self, pack: CompiledPack, values: Mapping[str, Value]
+            ) -> tuple[dict[str, Status], list[str]]: ...
+
+
+def _make_backend(name: BackendName) -> _Backend:
+    if name == "python":
+        from fundrules.backends.python import PythonBackend
+
+        return PythonBackend()
+    if name != "durable":
+        raise ValueError(f"backend must be 'durable' or 'python', not {name!r}")
+    try:
+        from fundrules.engine import DurableBackend
+    except ImportError as exc:  # pitfall 1: durable_rules does not load on Python 3.13
+        from fundrules.backends.python import PythonBackend
+
+        warnings.warn(f"durable_rules cannot be loaded ({exc}); using the python backend, "
+                      "which gives the same decisions", RuntimeWarning, stacklevel=3)
+        return PythonBackend()
+    return DurableBackend()
+
+
+class Engine:
+    """Evaluates applicants against policy packs.
+
+    ``Engine()`` loads the built-in packs and those installed packages register;
+    ``Engine.from_paths(...)`` loads pack files or folders. ``backend`` chooses the
+    inference engine: ``"durable"`` (durable_rules, the default) or ``"python"``.
+    """
+
+    def __init__(self, packs: Iterable[Pack] | None = None, *,
+                 backend: BackendName = "durable") -> None:
+        if packs is None:
+            packs = [load_pack(p) for p in pack_files([builtin_pack_dir(),
+                                                       *entry_point_paths()])]
+        self._packs: dict[str, Pack] = {}
+        for pack in packs:
+            if pack.id in self._packs:
+                raise UnknownPackError([Diagnostic(
+                    "duplicate-id", f"two packs have the id `{pack.id}`: {pack.file} and "
+                    f"{self._packs[pack.id].file}", hint="load only one of them", file=pack.file)])
+            self._packs[pack.id] = pack
+        self._backend = _make_backend(backend)
+
+    @classmethod
+    def from_paths(cls, *paths: str | os.PathLike[str], backend: BackendName = "durable",
+                   include_builtin: bool = False) -> Engine:
+        """An engine over the packs in these files or folders (and the built-ins if asked)."""
+        sources = [*([builtin_pack_dir()] if include_builtin else []), *paths]
+        return cls([load_pack(p) for p in pack_files(sources)], backend=backend)
+
+    @property
+    def backend(self) -> str:
+        """The name of the backend in use (``durable`` or ``python``)."""
+        return self._backend.name
+
+    @property
+    def pack_ids(self) -> tuple[str, ...]:
+        """Ids of the loaded packs, in load order."""
+        return tuple(self._packs)
+
+    def pack(self, pack_id: str) -> Pack:
+        """The loaded pack with that id."""
+        try:
+            return self._packs[pack_id]
+        except KeyError:
+            from fundrules.policies.model import suggest
+
+            hint = suggest(pack_id, self._packs) or "use one of " + ", ".join(self._packs)
+            raise UnknownPackError([Diagnostic("unknown-pack", f"no pack has the id `{pack_id}`",
+                                               hint=hint, path="pack")]) from None
+
+    def evaluate(self, applicant: Applicant | Mapping[str, object], pack: str | None = None,
+                 *, lang: str | None = None) -> Decision:
+        """Decide one applicant against one pack (the only pack, if just one is loaded)."""
+        person = applicant if isinstance(applicant, Applicant) else parse_applicant(applicant)
+        if pack is None:
+            if len(self._packs) != 1:
+                raise UnknownPackError([Diagnostic(
+                    "unknown-pack", "several packs are loaded: say which one with `pack=`",
+                    hint="use one of " + ", ".join(self._packs), path="pack")])
+            pack = next(iter(self._packs))
+        return self._decide(self.pack(pack), person, lang, strict_call=True)
+
+    def evaluate_all(self, applicant: Applicant | Mapping[str, object], *,
+                     lang: str | None = None) -> list[Decision]:
+        """Decide one applicant against every loaded pack, in load order.
+
+        An applicant's ``call`` that a pack does not have is ignored for that pack
+        (its call is then chosen by ``submitted_at``).
+        """
+        person = applicant if isinstance(applicant, Applicant) else parse_applicant(applicant)
+        return [self._decide(p, person, lang, strict_call=False) for p in self._packs.values()]
+
+    def evaluate_many(self, applicants: Iterable[Applicant | Mapping[str, object]],
+                      pack: str, *, lang: str | None = None) -> Iterator[Decision]:
+        """Decide applicants one by one (an iterator: memory stays bounded)."""
+        for applicant in applicants:
+            yield self.evaluate(applicant, pack, lang=lang)
+
+    def _decide(self, pack: Pack, person: Applicant, lang: str | None, *,
+                strict_call: bool) -> Decision:
+        call = person.call
+        if call is not None and call not in pack.calls and not strict_call:
+            call = None
+        compiled, inside = pack.select_call(person.submitted_at, call)
+        values = compute_inputs(person, compiled)
+        statuses, trace = self._backend.run(compiled, values)
+        note = None
+        if not inside and person.call is None and len(pack.calls) > 1:
+            note = f"the application fits no call window ({pack.windows_text()})"
+        return build_decision(compiled, person, values, statuses, trace, lang=lang,
+                              window_message=note)

@@ -1,0 +1,24 @@
+"""Reading applicant documents (JSON or YAML files) into validated Applicants.
+
+Files go through the same safe, limited YAML loader as packs (JSON is read by it
+too), so a hostile document can neither run code nor exhaust memory.
+"""
+
+from __future__ import annotations
+
+import os
+
+from fundrules.diagnostics import ApplicantError
+from fundrules.policies.loader import load_file
+from fundrules.schema import Applicant, parse_applicant
+
+__all__ = ["read_applicant"]
+
+
+def read_applicant(path: str | os.PathLike[str]) -> Applicant:
+    """Load and validate one applicant file; raise :class:`ApplicantError` naming file and field."""
+    loaded = load_file(path)
+    errors = [d for d in loaded.diagnostics if d.severity == "error"]
+    if errors or loaded.root is None:
+        raise ApplicantError(errors or loaded.diagnostics)
+    return parse_applicant(loaded.root.to_plain(), file=str(path))

@@ -1,0 +1,1 @@
+"""Engines that run compiled packs. The durable_rules one lives in ``fundrules.engine``."""

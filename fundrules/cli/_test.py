@@ -1,0 +1,63 @@
+"""``fundrules test [PACK_OR_DIR...]``: run YAML test cases."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from fundrules.cli._common import print_diagnostics
+from fundrules.diagnostics import FundrulesError
+from fundrules.policies.registry import builtin_pack_dir
+from fundrules.testing.cases import run_case_file
+
+__all__ = ["add_parser"]
+
+
+def add_parser(sub: Any) -> None:
+    """Register the subcommand."""
+    p = sub.add_parser("test", help="run YAML test cases",
+                       description="Run the cases of case files, of folders of them, or of the "
+                       "`tests/` folder beside a pack (default: the built-in packs' cases). "
+                       "Exit 1 when a case fails, 2 when a file is malformed or none is found.")
+    p.add_argument("paths", nargs="*", metavar="PACK_OR_DIR")
+    p.add_argument("--backend", choices=["durable", "python"], default="durable")
+    p.set_defaults(run=run)
+
+
+def _case_files(paths: list[str]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths or [str(builtin_pack_dir() / "tests")]:
+        path = Path(raw)
+        if path.is_dir():
+            folder = path / "tests" if (path / "tests").is_dir() else path
+            out += sorted(folder.glob("*.yaml"))
+        elif path.parent.name != "tests" and (path.parent / "tests" / path.name).is_file():
+            out.append(path.parent / "tests" / path.name)  # a pack: its cases
+        else:
+            out.append(path)
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run every case; print failures in full and a summary line."""
+    files = _case_files(args.paths)
+    passed = failed = 0
+    broken = False
+    for file in files:
+        try:
+            results = run_case_file(file, args.backend)
+        except FundrulesError as exc:
+            print_diagnostics(exc.diagnostics)
+            broken = True
+            continue
+        for result in results:
+            if result.passed:
+                passed += 1
+            else:
+                failed += 1
+                print(result.report())
+    print(f"{passed} passed, {failed} failed")
+    if broken or passed + failed == 0:
+        return 2
+    return 1 if failed else 0

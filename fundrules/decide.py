@@ -1,0 +1,125 @@
+"""From the statuses an engine concluded to a :class:`~fundrules.schema.Decision`.
+
+Shared by every backend, so that backends differ only in how they infer statuses.
+``missing`` lists exactly the facts that could change the outcome: it follows only
+the unknown branches of the Kleene tree that left the outcome (or award) undecided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from fundrules.policies.ir import (
+    AwardTier,
+    CAnd,
+    CFact,
+    CLeaf,
+    CNot,
+    COr,
+    CompiledPack,
+    CompiledRule,
+    Cond,
+    Status,
+    Value,
+    evaluate,
+)
+from fundrules.schema import Applicant, Award, Decision, Reason
+
+__all__ = ["build_decision", "message_for"]
+
+_CRITERIA = ("window", "rule", "exclusion")
+_CENT = Decimal("0.01")
+
+
+def message_for(messages: Mapping[str, str], lang: str | None, languages: Sequence[str]) -> str:
+    """The message in ``lang``, else English, else the pack's first language."""
+    for candidate in (lang, "en", *languages):
+        if candidate and candidate in messages:
+            return messages[candidate]
+    return next(iter(messages.values()), "")
+
+
+def _missing(cond: Cond, pack: CompiledPack, values: Mapping[str, Value],
+             statuses: Mapping[str, Status], out: dict[str, None], seen: set[str]) -> None:
+    """Field paths behind the unknown parts of a condition that is itself unknown."""
+    if isinstance(cond, CLeaf):
+        for path in values[cond.input].missing:
+            out.setdefault(path, None)
+    elif isinstance(cond, CFact):
+        if cond.fact in seen:
+            return
+        seen.add(cond.fact)
+        for rule in pack.rules:
+            if rule.then == cond.fact:
+                _missing(rule.cond, pack, values, statuses, out, seen)
+    elif isinstance(cond, CNot):
+        _missing(cond.operand, pack, values, statuses, out, seen)
+    elif isinstance(cond, CAnd | COr):
+        for op in cond.operands:
+            if evaluate(op, values, statuses) == "unknown":
+                _missing(op, pack, values, statuses, out, seen)
+
+
+def _money(cents: int | None) -> Decimal | None:
+    return None if cents is None else (Decimal(cents) / 100).quantize(_CENT)
+
+
+def _award(pack: CompiledPack, tier: AwardTier) -> Award:
+    assert pack.award is not None
+    return Award(kind=pack.award.kind, amount=_money(tier.amount), min=_money(tier.min),
+                 max=_money(tier.max), months=tier.months, currency=pack.award.currency)
+
+
+def _select_tier(pack: CompiledPack, statuses: Mapping[str, Status]
+                 ) -> tuple[AwardTier | None, CompiledRule | None]:
+    """The first tier that is met; or the first undecided tier's rule (award unknown)."""
+    if pack.award is None:
+        return None, None
+    for tier in pack.award.tiers:
+        if tier.rule is None:
+            return tier, None
+        rule = pack.rule(tier.rule)
+        status = statuses[rule.then]
+        if status == "met":
+            return tier, None
+        if status == "unknown":
+            return None, rule
+    return None, None
+
+
+def build_decision(pack: CompiledPack, applicant: Applicant, values: Mapping[str, Value],
+                   statuses: Mapping[str, Status], trace: Sequence[str], *,
+                   lang: str | None = None, window_message: str | None = None) -> Decision:
+    """Assemble the Decision for one applicant from an engine's conclusions."""
+    reasons = []
+    for rule in pack.rules:
+        if rule.kind not in _CRITERIA:
+            continue
+        text = message_for(rule.message, lang, pack.languages)
+        if rule.kind == "window" and window_message and statuses[rule.then] == "unmet":
+            text = window_message
+        source = ", ".join(rule.cite) if rule.cite else None
+        reasons.append(Reason(rule=rule.id, status=statuses[rule.then], message=text,
+                              source=source))
+    eligible = pack.rule("eligible")
+    status = statuses[eligible.then]
+    award = None
+    missing: dict[str, None] = {}
+    if status == "unknown":
+        _missing(eligible.cond, pack, values, statuses, missing, set())
+        outcome = "incomplete"
+    elif status == "unmet":
+        outcome = "ineligible"
+    else:
+        tier, undecided = _select_tier(pack, statuses)
+        if undecided is not None:
+            _missing(undecided.cond, pack, values, statuses, missing, set())
+            outcome = "incomplete"
+        else:
+            outcome = "eligible"
+            award = _award(pack, tier) if tier is not None else None
+    return Decision(
+        pack=pack.pack, pack_version=pack.version, pack_digest=pack.digest, call=pack.call,
+        applicant=applicant.id, outcome=outcome, award=award, reasons=tuple(reasons),
+        missing=tuple(missing), trace=tuple(trace))

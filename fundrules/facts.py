@@ -1,0 +1,293 @@
+"""From an applicant to the values a compiled pack reads: exact, intervals, or unknown.
+
+This is where DESIGN section 5's rules for missing facts live: an absent field is
+unknown (never false or zero), a measure over a list with uncertain items is an
+interval, and an engagement that straddles a window boundary without ``work_dates``
+contributes only what its calendar allows (``max(0, days - days outside)`` to
+``min(days, days inside)``). Engines then compare these values with constants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from fundrules.policies.ir import (
+    FALSE,
+    TRUE,
+    CompiledPack,
+    DateBound,
+    InputSpec,
+    ItemExpr,
+    MeasureSpec,
+    Status,
+    Value,
+    evaluate,
+)
+from fundrules.schema import Applicant, Money
+
+__all__ = ["compute_inputs", "submitted_date"]
+
+_Interval = tuple[int | float | None, int | float | None]  # (lo, hi); None = unknown / unbounded
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def submitted_date(applicant: Applicant, tz: str) -> dt.date:
+    """The calendar day of the application in the fund's time zone."""
+    return applicant.submitted_at.astimezone(_zone(tz)).date()
+
+
+def _shift(day: dt.date, bound: DateBound) -> int:
+    if bound.ordinal is not None:
+        return bound.ordinal
+    month = day.month - 1 + bound.months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last)).toordinal() + bound.days
+
+
+def _scalar(value: object, currency: str) -> tuple[Value | None, str | None]:
+    """A field's value as an engine value; (None, note) when it cannot be compared."""
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        return Value(sym=TRUE if value else FALSE), None
+    if isinstance(value, int):
+        return Value(lo=value, hi=value), None
+    if isinstance(value, dt.datetime):
+        stamp = int(value.timestamp())
+        return Value(lo=stamp, hi=stamp), None
+    if isinstance(value, dt.date):
+        return Value(lo=value.toordinal(), hi=value.toordinal()), None
+    if isinstance(value, Money):
+        if value.currency != currency:
+            return None, (f"the amount is in {value.currency} and the pack's thresholds are in "
+                          f"{currency}: amounts are never converted")
+        cents = value.minor_units()
+        return Value(lo=cents, hi=cents), None
+    return Value(sym=str(value)), None
+
+
+def _get(obj: Any, dotted: str) -> object:
+    for part in dotted.split("."):
+        if obj is None:
+            return None
+        obj = getattr(obj, part)
+    return obj
+
+
+def _field(applicant: Applicant, spec: InputSpec, pack: CompiledPack) -> Value:
+    assert spec.field is not None
+    if spec.field == "submitted_date":
+        day = submitted_date(applicant, pack.window.tz).toordinal()
+        return Value(lo=day, hi=day)
+    value, note = _scalar(_get(applicant, spec.field), pack.currency)
+    if value is None:
+        return Value(missing=(spec.field,), notes=(note,) if note else ())
+    return value
+
+
+def _contains(applicant: Applicant, spec: InputSpec) -> Value:
+    assert spec.field is not None
+    items = _get(applicant, spec.field)
+    if items is None:
+        return Value(missing=(spec.field,))
+    assert isinstance(items, Sequence)
+    return Value(sym=TRUE if spec.arg in items else FALSE)
+
+
+def _income(applicant: Applicant, spec: InputSpec, currency: str) -> Value:
+    if applicant.income is None:
+        return Value(missing=("income",), notes=(f"no income given for {spec.arg}",))
+    total = 0
+    found = False
+    for i, entry in enumerate(applicant.income):
+        if entry.period != spec.arg or entry.basis != spec.arg2:
+            continue
+        found = True
+        value, note = _scalar(entry.amount, currency)
+        if value is None or value.lo is None:
+            return Value(missing=(f"income[{i}].amount",), notes=(note,) if note else ())
+        total += int(value.lo)
+    if not found and applicant.income:
+        return Value(missing=("income",),
+                     notes=(f"no {spec.arg2} income is given for period {spec.arg}",))
+    return Value(lo=total, hi=total)  # an empty list declares no income at all
+
+
+def _item_values(item: Any, fields: Iterable[str], currency: str, extra: Mapping[str, Value]
+                 ) -> tuple[dict[str, Value], dict[str, str | None]]:
+    values: dict[str, Value] = dict(extra)
+    notes: dict[str, str | None] = {}
+    for name in fields:
+        value, note = _scalar(_get(item, name), currency)
+        values["i:" + name] = value if value is not None else Value()
+        if value is None:
+            notes[name] = note
+    return values, notes
+
+
+def _item_expr(expr: ItemExpr, item: Any, currency: str, cap: int | None) -> _Interval:
+    """Interval of a per-item value; absent fields are unknown (``days`` is capped by the calendar)."""
+    if expr.kind == "const":
+        return expr.const, expr.const
+    if expr.kind == "field":
+        assert expr.field is not None
+        value, _ = _scalar(_get(item, expr.field), currency)
+        if value is None:
+            if isinstance(_get(item, expr.field), Money):
+                return None, None
+            return 0, cap if expr.field == "days" else None
+        return value.lo, value.hi
+    parts = [_item_expr(a, item, currency, cap) for a in expr.args]
+    if expr.kind == "add":
+        lo = sum(p[0] for p in parts) if all(p[0] is not None for p in parts) else None
+        hi = sum(p[1] for p in parts) if all(p[1] is not None for p in parts) else None
+        return lo, hi  # type: ignore[return-value]
+    # greatest / least: the fields an applicant reports (absent ones are skipped), see A6
+    given = [(a, p) for a, p in zip(expr.args, parts, strict=True)
+             if a.kind != "field" or _get(item, a.field or "") is not None]
+    if not given:
+        return (0, None) if expr.kind == "greatest" else (0, cap)
+    los = [p[0] for _, p in given]
+    his = [p[1] for _, p in given]
+    pick = max if expr.kind == "greatest" else min
+    lo = pick(x for x in los if x is not None) if any(x is not None for x in los) else None
+    if expr.kind == "greatest":
+        hi = None if any(x is None for x in his) else max(x for x in his if x is not None)
+    else:
+        known = [x for x in his if x is not None]
+        hi = min(known) if known else None
+    return lo, hi
+
+
+def _window_share(item: Any, window: tuple[int, int] | None, path: str
+                  ) -> tuple[tuple[int, int] | None, Status, list[str]]:
+    """(days inside, days outside) capacities of an engagement, its overlap status, missing."""
+    if window is None:
+        return None, "met", []
+    first, last = window
+    dates = getattr(item, "work_dates", None)
+    if dates:
+        inside = sum(1 for d in dates if first <= d.toordinal() <= last)
+        return (inside, len(dates) - inside), "met" if inside else "unmet", []
+    start, end = getattr(item, "start", None), getattr(item, "end", None)
+    if start is None or end is None:
+        missing = [f"{path}.{n}" for n, v in (("start", start), ("end", end)) if v is None]
+        return None, "unknown", missing
+    s, e = start.toordinal(), end.toordinal()
+    inside = max(0, min(e, last) - max(s, first) + 1)
+    return (inside, (e - s + 1) - inside), "met" if inside else "unmet", []
+
+
+def _measure(applicant: Applicant, m: MeasureSpec, pack: CompiledPack, today: Value) -> Value:
+    items = getattr(applicant, m.over)
+    if items is None:
+        return Value(lo=0, missing=(m.over,))
+    window = None
+    if m.within is not None:
+        day = dt.date.fromordinal(int(today.lo or 0))
+        window = (_shift(day, m.within[0]), _shift(day, m.within[1]))
+    lo: int | float | None = 0
+    hi: int | float | None = 0
+    missing: list[str] = []
+    notes: list[str] = []
+    for i, item in enumerate(items):
+        path = f"{m.over}[{i}]"
+        status: Status = "met"
+        if m.where is not None:
+            fields = _leaf_fields(m.where)
+            values, why = _item_values(item, fields, pack.currency, {"f:submitted_date": today})
+            status = evaluate(m.where, values, {})
+            if status == "unknown":
+                missing += [f"{path}.{f}" for f in fields if not values["i:" + f].exact]
+                notes += [n for n in why.values() if n]
+        if status == "unmet":
+            continue
+        share, overlap, gaps = _window_share(item, window, path)
+        if overlap == "unmet":
+            continue
+        if overlap == "unknown":
+            status = "unknown"
+            missing += gaps
+        if m.aggregate == "count":
+            v_lo, v_hi = 1, 1
+        else:
+            assert m.value is not None
+            cap = share[0] + share[1] if share else None
+            v_lo, v_hi = _item_expr(m.value, item, pack.currency, cap)  # type: ignore[assignment]
+            if (v_lo, v_hi) != (v_hi, v_hi) or v_lo is None:
+                missing += [f"{path}.{f}" for f in _expr_fields(m.value)
+                            if _get(item, f) is None]
+            if share is not None and share[1] > 0:
+                v_lo, v_hi = _clip(v_lo, v_hi, share)
+                if share[0] > 0 and v_lo != v_hi:
+                    missing.append(f"{path}.work_dates")
+        if status == "unknown":
+            v_lo = min(0, v_lo) if v_lo is not None else None
+        lo = None if lo is None or v_lo is None else lo + v_lo
+        hi = None if hi is None or v_hi is None else hi + v_hi
+    return Value(lo=lo, hi=hi, missing=tuple(dict.fromkeys(missing)),
+                 notes=tuple(dict.fromkeys(notes)))
+
+
+def _clip(v_lo: int | float | None, v_hi: int | float | None, share: tuple[int, int]
+          ) -> tuple[int | float | None, int | float | None]:
+    """The part of an engagement's value inside the window (one unit per day at most)."""
+    inside, outside = share
+    lo = max(0, v_lo - outside) if v_lo is not None else None
+    hi = min(v_hi, inside) if v_hi is not None else inside
+    return lo, hi
+
+
+def _leaf_fields(cond: object) -> tuple[str, ...]:
+    from fundrules.policies.ir import CAnd, CLeaf, CNot, COr
+
+    out: list[str] = []
+
+    def walk(c: object) -> None:
+        if isinstance(c, CLeaf) and c.input.startswith("i:"):
+            out.append(c.input[2:])
+        elif isinstance(c, CNot):
+            walk(c.operand)
+        elif isinstance(c, CAnd | COr):
+            for o in c.operands:
+                walk(o)
+
+    walk(cond)
+    return tuple(dict.fromkeys(out))
+
+
+def _expr_fields(expr: ItemExpr) -> list[str]:
+    if expr.kind == "field" and expr.field:
+        return [expr.field]
+    return [f for a in expr.args for f in _expr_fields(a)]
+
+
+def compute_inputs(applicant: Applicant, pack: CompiledPack) -> dict[str, Value]:
+    """Every input of a compiled pack for one applicant."""
+    day = submitted_date(applicant, pack.window.tz).toordinal()
+    today = Value(lo=day, hi=day)
+    measures = {m.name: m for m in pack.measures}
+    out: dict[str, Value] = {}
+    for spec in pack.inputs:
+        if spec.kind == "field":
+            out[spec.key] = _field(applicant, spec, pack)
+        elif spec.kind == "contains":
+            out[spec.key] = _contains(applicant, spec)
+        elif spec.kind == "measure":
+            assert spec.arg is not None
+            out[spec.key] = _measure(applicant, measures[spec.arg], pack, today)
+        elif spec.kind == "income":
+            out[spec.key] = _income(applicant, spec, pack.currency)
+        else:
+            stamp = int(applicant.submitted_at.timestamp())
+            out[spec.key] = Value(lo=stamp, hi=stamp)
+    return out

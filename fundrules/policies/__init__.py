@@ -1,0 +1,1 @@
+"""Policy packs: YAML loading with positions, the pack model, checks and the compiler."""

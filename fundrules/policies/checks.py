@@ -1,0 +1,123 @@
+"""Whole-pack checks: duplicate ids, the graph of facts between rules, unused facts.
+
+These look at the pack as a whole rather than one condition at a time, so they run
+after every condition has been resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, Protocol
+
+from fundrules.policies.ir import CompiledRule
+from fundrules.policies.loader import Node
+from fundrules.policies.model import PackModel, suggest
+
+__all__ = ["order_rules", "pack_checks"]
+
+
+class Report(Protocol):
+    def __call__(self, code: str, message: str, hint: str | None, node: Node,
+                 severity: Literal["error", "warning"] = "error") -> None: ...
+
+
+NodeAt = Callable[..., Node]
+
+
+def pack_checks(report: Report, node_at: NodeAt, pack: PackModel) -> None:
+    """Ids must be unique; a fact is concluded by one rule; rules name real calls."""
+    seen: dict[str, str] = {}
+    call_ids = [c.id for c in pack.calls]
+    for section, rules in (("rules", pack.rules), ("exclusions", pack.exclusions)):
+        for i, rule in enumerate(rules):
+            where = f"{section}[{i}]"
+            if rule.id in seen:
+                report("duplicate-id", f"rule id `{rule.id}` is used twice (also at "
+                       f"{seen[rule.id]})", "give each rule its own id", node_at(section, i, "id"))
+            seen.setdefault(rule.id, where)
+            for call in rule.calls or ():
+                if call not in call_ids:
+                    report("invalid-value", f"rule `{rule.id}` names call `{call}`, which the "
+                           "pack does not have", suggest(call, call_ids),
+                           node_at(section, i, "calls"))
+    tiers = pack.award.tiers if pack.award and pack.award.tiers else ()
+    for i, tier in enumerate(tiers):
+        if tier.id and tier.id in seen:
+            report("duplicate-id", f"award tier id `{tier.id}` is also used at {seen[tier.id]}",
+                   "give each tier its own id", node_at("award", "tiers", i, "id"))
+        if tier.id:
+            seen.setdefault(tier.id, f"award.tiers[{i}]")
+    for i, call in enumerate(pack.calls):
+        if call.id in call_ids[:i]:
+            report("duplicate-id", f"call id `{call.id}` is used twice", "rename one call",
+                   node_at("calls", i, "id"))
+    concluded: dict[str, str] = {}
+    for i, rule in enumerate(pack.rules):
+        if rule.then is None:
+            continue
+        other = concluded.get(rule.then)
+        if other is not None and _shared_calls(pack, other, rule.id):
+            report("duplicate-id", f"fact `{rule.then}` is concluded by `{other}` and "
+                   f"`{rule.id}`", "combine the conditions into one rule with `or`",
+                   node_at("rules", i, "then"))
+        concluded.setdefault(rule.then, rule.id)
+
+
+def _shared_calls(pack: PackModel, a: str, b: str) -> bool:
+    """Whether two rules are active in some common call (then one fact has two sources)."""
+    calls = {r.id: set(r.calls) if r.calls is not None else {c.id for c in pack.calls}
+             for r in pack.rules}
+    return bool(calls.get(a, set()) & calls.get(b, set()))
+
+
+def order_rules(report: Report, node_at: NodeAt, rules: list[CompiledRule]
+                ) -> list[CompiledRule] | None:
+    """Rules in an order where each follows the rules it reads (declaration order otherwise).
+
+    Reports cycles (``rule-cycle``) and facts that nothing reads (``unused-fact``,
+    a warning). Returns None when there is a cycle.
+    """
+    producer = {r.then: r for r in rules}
+    read = {dep for r in rules for dep in r.deps}
+    for r in rules:
+        if r.kind == "rule" and r.then not in read:
+            report("unused-fact", f"rule `{r.id}` concludes `{r.then}`, which nothing reads",
+                   "use it in `eligible:` or another rule, or remove the rule",
+                   _rule_node(node_at, r), severity="warning")
+    ordered: list[CompiledRule] = []
+    state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+    def visit(rule: CompiledRule, chain: list[str]) -> bool:
+        mark = state.get(rule.id)
+        if mark == 2:
+            return True
+        if mark == 1:
+            cycle = " -> ".join([*chain[chain.index(rule.id):], rule.id])
+            report("rule-cycle", f"rules depend on each other in a cycle: {cycle}",
+                   "break the cycle: a rule cannot (even indirectly) read its own conclusion",
+                   _rule_node(node_at, rule))
+            return False
+        state[rule.id] = 1
+        ok = True
+        for dep in rule.deps:
+            if dep in producer:
+                ok = visit(producer[dep], [*chain, rule.id]) and ok
+        state[rule.id] = 2
+        ordered.append(rule)
+        return ok
+
+    ok = all([visit(r, []) for r in rules])
+    return ordered if ok else None
+
+
+def _rule_node(node_at: NodeAt, rule: CompiledRule) -> Node:
+    root = node_at()
+    for section in ("rules", "exclusions"):
+        items = root.get(section)
+        if items is not None and items.is_sequence():
+            assert isinstance(items.value, list)
+            for i, item in enumerate(items.value):
+                ident = item.get("id") if item.is_mapping() else None
+                if ident is not None and ident.value == rule.id:
+                    return node_at(section, i)
+    return root

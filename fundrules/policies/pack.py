@@ -1,0 +1,119 @@
+"""A loaded pack: its model, one compiled form per call, and call selection.
+
+``load_pack`` runs the whole one-way pipeline (YAML -> located tree -> model ->
+checks -> compiled calls) and raises :class:`PackError` with every problem at once;
+``check_pack`` returns the problems instead of raising.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from fundrules.diagnostics import Diagnostic, PackError, UnknownPackError
+from fundrules.policies.compiler import compile_calls
+from fundrules.policies.ir import CompiledPack
+from fundrules.policies.loader import LoadResult, load_file, load_text
+from fundrules.policies.model import PackModel, build_pack
+
+__all__ = ["Pack", "check_pack", "load_pack", "load_pack_text"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Pack:
+    """A validated, compiled pack. Immutable and safe to share between threads."""
+
+    id: str
+    version: str
+    digest: str
+    file: str
+    model: PackModel
+    calls: Mapping[str, CompiledPack]
+    warnings: tuple[Diagnostic, ...] = ()
+
+    def compiled(self, call: str) -> CompiledPack:
+        """The compiled form of one call."""
+        try:
+            return self.calls[call]
+        except KeyError:
+            raise UnknownPackError([Diagnostic(
+                "unknown-call", f"pack `{self.id}` has no call `{call}`",
+                hint="use one of " + ", ".join(f"`{c}`" for c in self.calls),
+                path="call")]) from None
+
+    def select_call(self, submitted_at: dt.datetime, call: str | None = None
+                    ) -> tuple[CompiledPack, bool]:
+        """The call an application belongs to, and whether it was made within its window.
+
+        An explicit ``call`` wins; else the call whose window holds ``submitted_at``;
+        outside every window, the last call that opened before it (else the first).
+        """
+        if call is not None:
+            chosen = self.compiled(call)
+            return chosen, _inside(chosen, submitted_at)
+        stamp = int(submitted_at.timestamp())
+        opened: CompiledPack | None = None
+        for compiled in self.calls.values():
+            if _inside(compiled, submitted_at):
+                return compiled, True
+            if compiled.window.opens is None or compiled.window.opens <= stamp:
+                opened = compiled
+        return opened or next(iter(self.calls.values())), False
+
+    def windows_text(self) -> str:
+        """Every call's window, for a reason when an application fits none."""
+        return "; ".join(f"{c.call}: {c.window.text}" for c in self.calls.values())
+
+
+def _inside(compiled: CompiledPack, submitted_at: dt.datetime) -> bool:
+    stamp = int(submitted_at.timestamp())
+    w = compiled.window
+    return (w.opens is None or stamp >= w.opens) and (w.closes is None or stamp < w.closes)
+
+
+def _finish(loaded: LoadResult, file: str) -> tuple[Pack | None, list[Diagnostic]]:
+    diagnostics = list(loaded.diagnostics)
+    if loaded.root is None or any(d.severity == "error" for d in diagnostics):
+        return None, diagnostics
+    model, problems = build_pack(loaded.root, file)
+    diagnostics += problems
+    if model is None:
+        return None, diagnostics
+    calls, problems = compile_calls(loaded.root, model, file=file, digest=loaded.digest)
+    diagnostics += problems
+    if not calls:
+        return None, diagnostics
+    warnings = tuple(d for d in diagnostics if d.severity == "warning")
+    return Pack(model.pack, model.version, loaded.digest, file, model, calls, warnings), diagnostics
+
+
+def check_pack(path: str | os.PathLike[str]) -> list[Diagnostic]:
+    """Every problem of a pack file (errors and warnings), never raising."""
+    return _finish(load_file(path), str(path))[1]
+
+
+def load_pack(path: str | os.PathLike[str]) -> Pack:
+    """Load and compile a pack file; raise :class:`PackError` listing every error."""
+    pack, diagnostics = _finish(load_file(path), str(path))
+    if pack is None:
+        raise PackError(diagnostics)
+    return pack
+
+
+def load_pack_text(text: str, *, file: str = "<pack>") -> Pack:
+    """Load a pack from text (for tests and tools that generate packs)."""
+    pack, diagnostics = _finish(load_text(text, file=file), file)
+    if pack is None:
+        raise PackError(diagnostics)
+    return pack
+
+
+def display_path(path: Path) -> str:
+    """A short path for messages: relative to the working directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

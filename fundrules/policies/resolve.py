@@ -1,0 +1,481 @@
+"""Name resolution and type checking of conditions, producing the compiled (IR) form.
+
+Every name in a condition is looked up once, here: an applicant field, a measure,
+a parameter, a fact concluded by a rule, an enumeration constant or a built-in
+function. Problems become located diagnostics (code, file:line:col, hint); nothing
+is raised to the author.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from decimal import Decimal
+
+from fundrules.diagnostics import Diagnostic
+from fundrules.policies import conditions as c
+from fundrules.policies.fields import APPLICANT_FIELDS, ITEM_FIELDS, FieldInfo, Kind
+from fundrules.policies.ir import (
+    FALSE,
+    TRUE,
+    CAnd,
+    CConst,
+    CFact,
+    CLeaf,
+    CNot,
+    COr,
+    Cond,
+    DateBound,
+    InputSpec,
+    ItemExpr,
+    Op,
+)
+from fundrules.policies.loader import Node
+from fundrules.policies.model import suggest
+from fundrules.policies.params import Param
+
+__all__ = ["Resolver", "Scope"]
+
+_FLIP: dict[str, Op] = {"<": "gt", "<=": "ge", ">": "lt", ">=": "le", "==": "eq", "!=": "ne"}
+_OPS: dict[str, Op] = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
+_NUMERIC: frozenset[Kind] = frozenset({"number", "money", "date"})
+_DATE_SHIFTS = {"months_before": (-1, "m"), "months_after": (1, "m"),
+                "days_before": (-1, "d"), "days_after": (1, "d")}
+
+
+class _Fail(Exception):
+    """Internal: abandon one condition after its diagnostic is recorded."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """What names mean where a condition is written."""
+
+    over: str | None = None  # the list a measure's `where` runs over; None for rules
+    facts: frozenset[str] = frozenset()
+    measures: dict[str, Kind] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Const:
+    kind: Kind
+    value: int | float | str
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _Quantity:
+    key: str
+    info: FieldInfo
+    spec: InputSpec | None  # None for item fields (read per item, not an engine input)
+
+
+class Resolver:
+    """Resolves the conditions of one pack (for one call's parameters)."""
+
+    def __init__(self, file: str, currency: str, params: dict[str, Param]) -> None:
+        self.file = file
+        self.currency = currency
+        self.params = params
+        self.diagnostics: list[Diagnostic] = []
+        self.inputs: dict[str, InputSpec] = {}
+        self._node: Node | None = None
+        self._deps: set[str] = set()
+
+    # -- reporting -------------------------------------------------------------------
+    def report(self, code: str, message: str, hint: str | None, node: Node | None,
+               offset: int | None = None) -> None:
+        """Record a diagnostic at a node (and a character offset inside its text)."""
+        mark = node.mark if node is not None else None
+        if node is not None and offset is not None and node.is_scalar():
+            mark = node.position_of(offset)
+        self.diagnostics.append(Diagnostic(
+            code, message, hint=hint, file=self.file,
+            line=mark.line if mark else None, column=mark.column if mark else None,
+            path=node.path if node is not None else None))
+
+    def _fail(self, code: str, message: str, hint: str | None, expr: c.Expr) -> _Fail:
+        self.report(code, message, hint, self._node, expr.span[0])
+        return _Fail()
+
+    # -- entry points ----------------------------------------------------------------
+    def parse(self, node: Node) -> c.Expr | None:
+        """Parse the condition text held by ``node``; None (and a diagnostic) on error."""
+        if not isinstance(node.value, str):
+            self.report("wrong-type", f"`{node.path}`: a condition must be text",
+                        "write it as text, e.g. `days >= 12`", node)
+            return None
+        try:
+            return c.parse(node.value)
+        except c.ConditionSyntaxError as err:
+            self.diagnostics.append(c.diagnostic_for(err, node, self.file))
+            return None
+
+    def condition(self, node: Node, scope: Scope) -> tuple[Cond, frozenset[str]] | None:
+        """The Kleene tree of a condition and the facts it reads; None when invalid."""
+        expr = self.parse(node)
+        if expr is None:
+            return None
+        self._node, self._deps = node, set()
+        try:
+            return self._bool(expr, scope), frozenset(self._deps)
+        except _Fail:
+            return None
+
+    def item_value(self, node: Node, over: str) -> tuple[ItemExpr, Kind] | None:
+        """The per-item value a measure sums (a number or an amount)."""
+        expr = self.parse(node)
+        if expr is None:
+            return None
+        self._node = node
+        try:
+            return self._item_expr(expr, over)
+        except _Fail:
+            return None
+
+    def date_bound(self, node: Node) -> DateBound | None:
+        """A window bound: a date, a date parameter, or relative to `submitted_date`."""
+        expr = self.parse(node)
+        if expr is None:
+            return None
+        self._node = node
+        try:
+            return self._bound(expr)
+        except _Fail:
+            return None
+
+    # -- booleans --------------------------------------------------------------------
+    def _bool(self, e: c.Expr, scope: Scope) -> Cond:
+        if isinstance(e, c.And):
+            return CAnd(tuple(self._bool(x, scope) for x in e.operands))
+        if isinstance(e, c.Or):
+            return COr(tuple(self._bool(x, scope) for x in e.operands))
+        if isinstance(e, c.Not):
+            return CNot(self._bool(e.operand, scope))
+        if isinstance(e, c.Bool):
+            return CConst("met" if e.value else "unmet")
+        if isinstance(e, c.Compare):
+            return self._compare(e, scope)
+        if isinstance(e, c.Member):
+            cond = self._member(e, scope)
+            return CNot(cond) if e.negated else cond
+        if isinstance(e, c.Name):
+            return self._bool_name(e, scope)
+        raise self._fail("type-mismatch", f"`{c.to_source(e)}` is not a condition",
+                         "compare it, e.g. `days >= 12`", e)
+
+    def _bool_name(self, e: c.Name, scope: Scope) -> Cond:
+        param = self.params.get(e.name)
+        if param is not None:
+            if param.kind != "bool":
+                raise self._fail("type-mismatch", f"parameter `{e.name}` is a {param.kind}, "
+                                 "not a switch", "compare it with a value", e)
+            return CConst("met" if param.flag else "unmet")
+        if scope.over is None and e.name in scope.facts:
+            self._deps.add(e.name)
+            return CFact(e.name)
+        q = self._lookup(e, scope)
+        if q is None:
+            known = sorted(scope.facts) + self._names(scope)
+            code = "unproduced-fact" if scope.over is None else "unknown-name"
+            hint = suggest(e.name, known) or (
+                f"add a rule with `then: {e.name}`" if scope.over is None else None)
+            raise self._fail(code, f"`{e.name}` is not a fact any rule concludes, nor a field",
+                             hint, e)
+        if q.info.kind != "bool":
+            raise self._fail("type-mismatch", f"`{e.name}` is a {q.info.kind}, not a yes/no fact",
+                             f"compare it, e.g. `{e.name} >= 1`", e)
+        return self._leaf(q, "eq", TRUE)
+
+    # -- quantities and constants ----------------------------------------------------
+    def _names(self, scope: Scope) -> list[str]:
+        fields = ITEM_FIELDS[scope.over] if scope.over else APPLICANT_FIELDS
+        return list(fields) + list(scope.measures) + list(self.params)
+
+    def _lookup(self, e: c.Expr, scope: Scope) -> _Quantity | None:
+        if isinstance(e, c.Call) and e.func == "income" and scope.over is None:
+            return self._income(e)
+        if not isinstance(e, c.Name):
+            return None
+        if scope.over is not None and e.name in ITEM_FIELDS[scope.over]:
+            return _Quantity("i:" + e.name, ITEM_FIELDS[scope.over][e.name], None)
+        if e.name in scope.measures:
+            info = FieldInfo(e.name, scope.measures[e.name])
+            spec = InputSpec("m:" + e.name, "measure", _input_type(info.kind), arg=e.name)
+            return _Quantity(spec.key, info, spec)
+        if e.name in APPLICANT_FIELDS and (scope.over is None or e.name == "submitted_date"):
+            info = APPLICANT_FIELDS[e.name]
+            if info.kind == "list":
+                return None
+            spec = InputSpec("f:" + e.name, "field", _input_type(info.kind), field=e.name)
+            return _Quantity(spec.key, info, spec)
+        return None
+
+    def _income(self, e: c.Call) -> _Quantity:
+        if len(e.args) != 2:
+            raise self._fail("invalid-value", "`income` takes two arguments: a period and a basis",
+                             "write e.g. `income(2019, gross)`", e)
+        period = self._text_arg(e.args[0])
+        basis = self._text_arg(e.args[1])
+        allowed = ITEM_FIELDS["income"]["basis"].values
+        if basis not in allowed:
+            raise self._fail("invalid-value", f"`{basis}` is not an income basis",
+                             suggest(basis, allowed) or f"use one of {', '.join(allowed)}",
+                             e.args[1])
+        spec = InputSpec(f"income:{period}:{basis}", "income", "money", arg=period, arg2=basis)
+        return _Quantity(spec.key, FieldInfo(spec.key, "money"), spec)
+
+    def _text_arg(self, e: c.Expr) -> str:
+        if isinstance(e, c.String):
+            return e.value
+        if isinstance(e, c.Number):
+            return str(e.value)
+        if isinstance(e, c.Name):
+            param = self.params.get(e.name)
+            if param is not None:
+                return param.render()
+            return e.name
+        raise self._fail("invalid-value", f"`{c.to_source(e)}` is not a plain value", None, e)
+
+    def _const(self, e: c.Expr, want: FieldInfo) -> _Const:
+        """Evaluate a constant side; enumeration values may be written bare."""
+        if isinstance(e, c.Name):
+            param = self.params.get(e.name)
+            if param is not None:
+                return self._param_const(e, param)
+            if want.kind in ("symbol", "text") and (e.name in want.values or not want.values):
+                return _Const("symbol", e.name, e.name)
+            hint = suggest(e.name, list(want.values) + list(self.params))
+            raise self._fail("unknown-name", f"`{e.name}` is not a parameter nor a value of "
+                             f"`{want.name}`", hint or _values_hint(want), e)
+        if isinstance(e, c.String):
+            return _Const("symbol", e.value, repr(e.value))
+        if isinstance(e, c.Bool):
+            return _Const("bool", TRUE if e.value else FALSE, str(e.value).lower())
+        if isinstance(e, c.Number):
+            return _Const("number", _num(e.value), str(e.value))
+        if isinstance(e, c.Money):
+            return self._money(e, e.value, e.currency)
+        if isinstance(e, c.DateLit):
+            return _Const("date", e.value.toordinal(), str(e.value))
+        if isinstance(e, c.Neg):
+            inner = self._const(e.operand, want)
+            if inner.kind not in ("number", "money") or isinstance(inner.value, str):
+                raise self._fail("type-mismatch", "only numbers can be negated", None, e)
+            return _Const(inner.kind, -inner.value, "-" + inner.text)
+        if isinstance(e, c.Arith):
+            left, right = self._const(e.left, want), self._const(e.right, want)
+            return self._arith(e, left, right)
+        raise self._fail("type-mismatch", f"`{c.to_source(e)}` is not a constant",
+                         "compare one fact or measure with a constant", e)
+
+    def _param_const(self, e: c.Expr, p: Param) -> _Const:
+        if p.kind == "number":
+            assert p.number is not None
+            return _Const("number", _num(p.number), p.render())
+        if p.kind == "money":
+            assert p.number is not None and p.currency is not None
+            return self._money(e, p.number, p.currency)
+        if p.kind == "date":
+            assert p.date is not None
+            return _Const("date", p.date.toordinal(), p.render())
+        if p.kind == "bool":
+            return _Const("bool", TRUE if p.flag else FALSE, p.render())
+        if p.kind == "text":
+            return _Const("symbol", p.text or "", p.render())
+        raise self._fail("type-mismatch", f"parameter `{c.to_source(e)}` is a window",
+                         "use a window in a measure's `within:`", e)
+
+    def _money(self, e: c.Expr, value: Decimal, currency: str) -> _Const:
+        if currency != self.currency:
+            raise self._fail("currency-mismatch", f"`{value} {currency}` is not in the pack's "
+                             f"currency {self.currency}",
+                             f"write the amount in {self.currency}: money is never converted", e)
+        cents = value * 100
+        if cents != cents.to_integral_value():
+            raise self._fail("invalid-value", "an amount has at most two decimals", None, e)
+        return _Const("money", int(cents), f"{value} {currency}")
+
+    def _arith(self, e: c.Arith, left: _Const, right: _Const) -> _Const:
+        if isinstance(left.value, str) or isinstance(right.value, str):
+            raise self._fail("type-mismatch", "arithmetic needs numbers", None, e)
+        kinds = {left.kind, right.kind}
+        if e.op in "+-" and kinds == {"money"} or kinds == {"number"}:
+            kind: Kind = left.kind
+        elif e.op in "*/" and kinds == {"money", "number"}:
+            kind = "money"
+        else:
+            raise self._fail("type-mismatch", f"cannot combine {left.kind} and {right.kind} "
+                             f"with `{e.op}`", None, e)
+        a, b = left.value, right.value
+        result = a + b if e.op == "+" else a - b if e.op == "-" else a * b if e.op == "*" else (
+            a / b if b else 0)
+        if e.op == "/" and not b:
+            raise self._fail("invalid-value", "division by zero", None, e)
+        return _Const(kind, _num(Decimal(str(result))), c.to_source(e))
+
+    # -- comparisons -----------------------------------------------------------------
+    def _compare(self, e: c.Compare, scope: Scope) -> Cond:
+        left, right = self._lookup(e.left, scope), self._lookup(e.right, scope)
+        if left is not None and right is not None:
+            raise self._fail("type-mismatch", "a condition compares one fact or measure with a "
+                             "constant", "define a measure that combines them", e)
+        if left is None and right is None:
+            names = [x for x in (e.left, e.right) if isinstance(x, c.Name)
+                     and x.name not in self.params]
+            if names:
+                n = names[0]
+                assert isinstance(n, c.Name)
+                raise self._fail("unknown-name", f"`{n.name}` is not a field, measure or "
+                                 "parameter", suggest(n.name, self._names(scope)), n)
+            raise self._fail("type-mismatch", "a condition must read at least one fact",
+                             None, e)
+        if left is not None:
+            assert right is None
+            return self._typed_leaf(left, _OPS[e.op], e.right, e)
+        assert right is not None
+        return self._typed_leaf(right, _FLIP[e.op], e.left, e)
+
+    def _typed_leaf(self, q: _Quantity, op: Op, const_expr: c.Expr, e: c.Expr) -> Cond:
+        k = self._const(const_expr, q.info)
+        want = q.info.kind
+        if want in ("symbol", "text"):
+            if k.kind != "symbol":
+                raise self._mismatch(q, k, const_expr)
+            if q.info.values and k.value not in q.info.values:
+                raise self._fail("invalid-value", f"`{k.value}` is not a value of `{q.info.name}`",
+                                 suggest(str(k.value), q.info.values) or _values_hint(q.info),
+                                 const_expr)
+            if op not in ("eq", "ne"):
+                raise self._fail("type-mismatch", f"`{q.info.name}` can only be compared with "
+                                 "`==` or `!=`", None, e)
+            return self._leaf(q, op, k.value)
+        if want == "bool":
+            if k.kind != "bool" or op not in ("eq", "ne"):
+                raise self._mismatch(q, k, const_expr)
+            return self._leaf(q, op, k.value)
+        if k.kind != want:
+            raise self._mismatch(q, k, const_expr)
+        return self._leaf(q, op, k.value)
+
+    def _mismatch(self, q: _Quantity, k: _Const, e: c.Expr) -> _Fail:
+        return self._fail("type-mismatch", f"`{q.info.name}` is a {q.info.kind} but "
+                          f"`{k.text}` is a {k.kind}", _kind_hint(q.info), e)
+
+    def _member(self, e: c.Member, scope: Scope) -> Cond:
+        container = e.container
+        if isinstance(container, c.Name) and container.name in APPLICANT_FIELDS \
+                and APPLICANT_FIELDS[container.name].kind == "list" and scope.over is None:
+            info = APPLICANT_FIELDS[container.name]
+            k = self._const(e.item, FieldInfo(info.name, "symbol", info.values))
+            if info.values and k.value not in info.values:
+                raise self._fail("invalid-value", f"`{k.value}` is not a valid `{info.name}` "
+                                 "value", suggest(str(k.value), info.values), e.item)
+            spec = InputSpec(f"c:{info.name}:{k.value}", "contains", "symbol",
+                             field=info.name, arg=str(k.value))
+            return self._leaf(_Quantity(spec.key, FieldInfo(spec.key, "bool"), spec), "eq", TRUE)
+        if not isinstance(container, c.ListLit):
+            raise self._fail("type-mismatch", "`in` needs a list, e.g. `[cdd, cddu]`", None,
+                             container)
+        q = self._lookup(e.item, scope)
+        if q is None:
+            raise self._fail("unknown-name", f"`{c.to_source(e.item)}` is not a field or "
+                             "measure", None, e.item)
+        if not container.items:
+            return CConst("unmet")
+        leaves = [self._typed_leaf(q, "eq", item, item) for item in container.items]
+        if q.info.kind in ("symbol", "text", "bool"):
+            values = tuple(sorted({lf.value for lf in leaves if isinstance(lf, CLeaf)}, key=str))
+            return CLeaf(q.key, "in", values, numeric=False)
+        return COr(tuple(leaves))
+
+    def _leaf(self, q: _Quantity, op: Op, value: int | float | str) -> CLeaf:
+        if q.spec is not None:
+            self.inputs.setdefault(q.key, q.spec)
+        numeric = q.info.kind in _NUMERIC or q.info.kind == "instant"
+        return CLeaf(q.key, op, value, numeric=numeric)
+
+    # -- measure values and window bounds --------------------------------------------
+    def _item_expr(self, e: c.Expr, over: str) -> tuple[ItemExpr, Kind]:
+        fields = ITEM_FIELDS[over]
+        if isinstance(e, c.Name):
+            info = fields.get(e.name)
+            if info is None or info.kind not in ("number", "money"):
+                known = [n for n, f in fields.items() if f.kind in ("number", "money")]
+                raise self._fail("unknown-name", f"`{e.name}` is not a number or amount of "
+                                 f"one of the `{over}`", suggest(e.name, known)
+                                 or f"use one of {', '.join(known)}", e)
+            return ItemExpr("field", field=e.name), info.kind
+        if isinstance(e, c.Number):
+            return ItemExpr("const", const=_num(e.value)), "number"
+        if isinstance(e, c.Call) and e.func in ("greatest", "least") and e.args:
+            parts = [self._item_expr(a, over) for a in e.args]
+            return self._same_kind(e, e.func, parts)
+        if isinstance(e, c.Arith) and e.op == "+":
+            parts = [self._item_expr(e.left, over), self._item_expr(e.right, over)]
+            return self._same_kind(e, "add", parts)
+        raise self._fail("invalid-value", f"`{c.to_source(e)}` cannot be summed",
+                         "sum a field, `greatest(a, b)`, `least(a, b)` or `a + b`", e)
+
+    def _same_kind(self, e: c.Expr, kind: str, parts: list[tuple[ItemExpr, Kind]]
+                   ) -> tuple[ItemExpr, Kind]:
+        kinds = {k for _, k in parts}
+        if len(kinds) != 1:
+            raise self._fail("type-mismatch", "cannot mix numbers and amounts", None, e)
+        return ItemExpr(kind, args=tuple(p for p, _ in parts)), parts[0][1]  # type: ignore[arg-type]
+
+    def _bound(self, e: c.Expr) -> DateBound:
+        if isinstance(e, c.DateLit):
+            return DateBound(ordinal=e.value.toordinal())
+        if isinstance(e, c.Name):
+            if e.name == "submitted_date":
+                return DateBound()
+            p = self.params.get(e.name)
+            if p is not None and p.kind == "date" and p.date is not None:
+                return DateBound(ordinal=p.date.toordinal())
+            raise self._fail("unknown-name", f"`{e.name}` is not a date parameter",
+                             suggest(e.name, [n for n, v in self.params.items()
+                                              if v.kind == "date"]), e)
+        if isinstance(e, c.Call) and e.func in _DATE_SHIFTS and len(e.args) == 2:
+            base = self._bound(e.args[0])
+            amount = e.args[1]
+            if base.ordinal is not None or not isinstance(amount, c.Number):
+                raise self._fail("invalid-value", f"`{e.func}` takes `submitted_date` and a "
+                                 "whole number", "e.g. `months_before(submitted_date, 18)`", e)
+            sign, unit = _DATE_SHIFTS[e.func]
+            n = sign * int(amount.value)
+            return DateBound(months=n) if unit == "m" else DateBound(days=n)
+        raise self._fail("invalid-value", f"`{c.to_source(e)}` is not a date",
+                         "use a date, a date parameter or `months_before(submitted_date, N)`", e)
+
+
+def _num(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _input_type(kind: Kind) -> str:  # type: ignore[return]
+    if kind in ("number", "money", "date", "instant"):
+        return kind
+    return "symbol"
+
+
+def _values_hint(info: FieldInfo) -> str | None:
+    if not info.values:
+        return None
+    return "use one of " + ", ".join(info.values)
+
+
+def _kind_hint(info: FieldInfo) -> str | None:
+    if info.kind == "money":
+        return "write an amount with its currency, e.g. `15000 EUR`"
+    if info.kind == "date":
+        return "write a date as YYYY-MM-DD"
+    return _values_hint(info)
+
+
+def names_in(exprs: Iterable[c.Expr]) -> set[str]:
+    """Every name used in some expressions (for unused-fact checks)."""
+    out: set[str] = set()
+    for e in exprs:
+        out |= c.names(e)
+    return out
