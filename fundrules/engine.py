@@ -54,7 +54,7 @@ from fundrules.policies.ir import (
     Value,
 )
 
-__all__ = ["DurableBackend", "fnv1a_32"]
+__all__ = ["TRIM_THRESHOLD_RAISED", "DurableBackend", "fnv1a_32", "raise_trim_threshold"]
 
 _TYPE = "fundrules"
 _LO_UNKNOWN = -(10**15)
@@ -65,18 +65,21 @@ _ALWAYS: dict[str, Any] = {"t": _TYPE}
 _NEVER: dict[str, Any] = {"t": "-never-"}
 
 
-def _raise_trim_threshold() -> None:
-    """Pitfall 8: stop glibc from trimming the heap on every state delete."""
+def raise_trim_threshold() -> bool:
+    """Pitfall 8: stop glibc from trimming the heap on every state delete.
+
+    Returns whether the threshold was set (False off glibc, where it does not apply).
+    """
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return
+        return False
     try:
         libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-1, 128 * 1024 * 1024)  # M_TRIM_THRESHOLD = -1
+        return bool(libc.mallopt(-1, 128 * 1024 * 1024))  # M_TRIM_THRESHOLD = -1
     except (OSError, AttributeError):  # pragma: no cover - not glibc after all
-        pass
+        return False
 
 
-_raise_trim_threshold()
+TRIM_THRESHOLD_RAISED = raise_trim_threshold()
 
 
 def fnv1a_32(text: str) -> int:
@@ -191,6 +194,7 @@ class _Prepared:
     pack: CompiledPack
     props: dict[str, tuple[str, ...]]
     facts: dict[str, str]
+    definition: dict[str, Any]  # the JSON ruleset as registered (without actions)
 
 
 class DurableBackend:
@@ -250,7 +254,9 @@ class DurableBackend:
         definition = {rule: {k: (v if k == "run" else copy.deepcopy(v)) for k, v in body.items()}
                       for rule, body in rules.items()}
         self._host.register_rulesets({name: definition})
-        return _Prepared(name, pack, props, facts)
+        plain = {rule: {k: v for k, v in body.items() if k != "run"}
+                 for rule, body in rules.items()}
+        return _Prepared(name, pack, props, facts, plain)
 
     def _action(self, rule_id: str | None, prop: str, status: str,
                 then: str | None = None) -> Callable[[Any], None]:

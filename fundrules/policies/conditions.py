@@ -30,7 +30,7 @@ from fundrules.diagnostics import Diagnostic
 from fundrules.policies.loader import Node
 
 __all__ = [
-    "MAX_DEPTH", "MAX_LENGTH", "MAX_TOKENS", "And", "Arith", "Bool", "Call", "Compare",
+    "KEYWORDS", "MAX_DEPTH", "MAX_LENGTH", "MAX_TOKENS", "And", "Arith", "Bool", "Call", "Compare",
     "ConditionSyntaxError", "DateLit", "Expr", "ListLit", "Member", "Money", "Name", "Neg",
     "Not", "Number", "Or", "String", "diagnostic_for", "names", "parse", "same_tree",
     "to_source", "walk",
@@ -74,83 +74,63 @@ class ConditionSyntaxError(Exception):
 # building trees by hand may omit it. `same_tree` compares trees ignoring spans.
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Name:
-    """A fact, measure, field, parameter or symbol: ``qualifying_days``, ``stop.cause``."""
-
+class Name:  # a fact, measure, field, parameter or symbol: `qualifying_days`, `stop.cause`
     name: str
     span: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Number:
-    """``12``, ``15_000.50`` (never a float: money and thresholds stay exact)."""
-
+class Number:  # `12`, `15_000.50` (never a float: money and thresholds stay exact)
     value: Decimal
     span: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Money:
-    """``15000 EUR``."""
-
+class Money:  # `15000 EUR`
     value: Decimal
     currency: str
     span: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class String:
-    """``'gross'`` or ``"gross"``."""
-
+class String:  # `'gross'` or `"gross"`
     value: str
     span: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class DateLit:
-    """``2020-02-29``, validated as a real date."""
-
+class DateLit:  # `2020-02-29`, validated as a real date
     value: datetime.date
     span: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Bool:
-    """``true`` or ``false``."""
-
+class Bool:  # `true` or `false`
     value: bool
     span: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class ListLit:
-    """``[cdd, cddu]``."""
-
+class ListLit:  # `[cdd, cddu]`
     items: tuple[Expr, ...]
     span: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Call:
-    """``income(2019, gross)``: which functions exist is decided by later layers."""
-
+class Call:  # `income(2019, gross)`: which functions exist is decided by later layers
     func: str
     args: tuple[Expr, ...]
     span: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Neg:
-    """``-x``."""
-
+class Neg:  # `-x`
     operand: Expr
     span: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Arith:
-    """``a + b``; ``op`` is one of ``+ - * /``."""
-
+class Arith:  # `a + b`; `op` is one of `+ - * /`
     op: str
     left: Expr
     right: Expr
@@ -158,9 +138,7 @@ class Arith:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Compare:
-    """``a >= b``; ``op`` is one of ``< <= > >= == !=``."""
-
+class Compare:  # `a >= b`; `op` is one of `< <= > >= == !=`
     op: str
     left: Expr
     right: Expr
@@ -168,9 +146,7 @@ class Compare:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Member:
-    """``item in container`` or, when ``negated``, ``item not in container``."""
-
+class Member:  # `item in container` or, when `negated`, `item not in container`
     negated: bool
     item: Expr
     container: Expr
@@ -178,31 +154,27 @@ class Member:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Not:
-    """``not x``."""
-
+class Not:  # `not x`
     operand: Expr
     span: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class And:
-    """``a and b and c`` (two operands or more, flattened)."""
-
+class And:  # `a and b and c` (two operands or more, flattened)
     operands: tuple[Expr, ...]
     span: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Or:
-    """``a or b or c`` (two operands or more, flattened)."""
-
+class Or:  # `a or b or c` (two operands or more, flattened)
     operands: tuple[Expr, ...]
     span: tuple[int, int] = (0, 0)
 
 
 Expr: TypeAlias = (Name | Number | Money | String | DateLit | Bool | ListLit | Call | Neg
                    | Arith | Compare | Member | Not | And | Or)
+_LITERALS: dict[str, Callable[[Any, tuple[int, int]], Expr]] = {
+    "num": Number, "str": String, "date": DateLit, "kw": Bool}  # kw: only true and false
 
 
 # -- tokens ---------------------------------------------------------------------------
@@ -282,11 +254,13 @@ def _tokenize(text: str) -> list[_Tok]:
                 i = end + 1 if text[end + 1:end + 2] == "_" else end
                 err = _char_error(text, i)
             else:
-                tok = _Tok("kw" if word in KEYWORDS else "name", word, i, end)
+                tok = _Tok("kw" if word in KEYWORDS else "name", word, i, end, word == "true")
         elif kind == "op":
             tok = _Tok("op", word, i, end)
         else:
-            tok, err = _string(text, i)
+            tok = _string(text, i)
+            if tok.kind == "error":
+                return [*toks, tok]
         if err is not None:
             return [*toks, _Tok("error", text[i:i + 1], i, i + 1, err)]
         assert tok is not None
@@ -296,7 +270,7 @@ def _tokenize(text: str) -> list[_Tok]:
     return [*toks, _Tok("eof", "", eof, eof)]
 
 
-def _string(text: str, i: int) -> tuple[_Tok | None, tuple[str, str] | None]:
+def _string(text: str, i: int) -> _Tok:
     """Scan a quoted text starting at ``i`` (escapes: backslash, quote, double quote)."""
     quote, j, out = text[i], i + 1, []
     while j < len(text):
@@ -304,16 +278,17 @@ def _string(text: str, i: int) -> tuple[_Tok | None, tuple[str, str] | None]:
         if c == "\\":
             nxt = text[j + 1:j + 2]
             if nxt not in ("\\", "'", '"'):
-                return None, (f"unknown escape `\\{nxt}` in a quoted text",
-                              "only `\\\\`, `\\'` and `\\\"` may follow a backslash")
+                return _Tok("error", c, j, j + 1, (f"unknown escape `\\{nxt}` in a quoted text",
+                            "only `\\\\`, `\\'` and `\\\"` may follow a backslash"))
             out.append(nxt)
             j += 2
         elif c == quote:
-            return _Tok("str", text[i:j + 1], i, j + 1, "".join(out)), None
+            return _Tok("str", text[i:j + 1], i, j + 1, "".join(out))
         else:
             out.append(c)
             j += 1
-    return None, ("this quoted text is never closed", f"add the closing `{quote}`")
+    return _Tok("error", quote, i, i + 1, ("this quoted text is never closed",
+                                           f"add the closing `{quote}`"))
 
 
 # -- the parser -----------------------------------------------------------------------
@@ -454,22 +429,15 @@ class _Parser:
 
     def primary(self) -> Expr:
         tok = self.peek()
-        span = (tok.start, tok.end)
-        if tok.kind in ("num", "money", "str", "date") or (tok.kind == "kw" and tok.text in (
-                "true", "false")) or (tok.kind == "name" and tok.text not in _RESERVED):
+        span, literal = (tok.start, tok.end), _LITERALS.get(tok.kind)
+        if literal is not None and (tok.kind != "kw" or tok.text in ("true", "false")):
             self.next()
-        if tok.kind == "num":
-            return Number(tok.value, span)
+            return literal(tok.value, span)
         if tok.kind == "money":
-            value, currency = tok.value
-            return Money(value, currency, span)
-        if tok.kind == "str":
-            return String(str(tok.value), span)
-        if tok.kind == "date":
-            return DateLit(tok.value, span)
-        if tok.kind == "kw" and tok.text in ("true", "false"):
-            return Bool(tok.text == "true", span)
+            self.next()
+            return Money(tok.value[0], tok.value[1], span)
         if tok.kind == "name" and tok.text not in _RESERVED:
+            self.next()
             if not self.at("op", "("):
                 return Name(tok.text, span)
             args, end = self.items(self.next(), ")")

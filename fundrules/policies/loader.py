@@ -460,26 +460,22 @@ def _locate_block(node: Node, offset: int) -> Mark:
     return Mark(node.mark.line + max(1, len(lines)), indent + 1)
 
 
-_SYNTAX = (  # (what PyYAML or libyaml says, our message, hint); {char} {where} {close} filled
+_SYNTAX = (  # (regex over what PyYAML or libyaml says, our message, our hint)
     ("mapping values are not allowed", "a `:` is not allowed here",
      "check this line's indentation, or put the value in quotes if it contains `: `"),
-    ("cannot start any token\tTAB", "a tab cannot indent YAML", "indent with spaces only"),
+    ("cannot start any token.*TAB", "a tab cannot indent YAML", "indent with spaces only"),
     ("cannot start any token", "a value cannot start with `{char}`", "put the value in quotes"),
     ("unknown escape", "unknown escape in a double-quoted text",
      "write `\\\\` for a backslash, or use single quotes"),
-    ("end of stream\tquoted", "the quoted text starting{where} is never closed",
+    ("end of stream.*quoted", "the quoted text starting{where} is never closed",
      "add the closing quote"),
     ("',' or ']'", "expected `,` or `]` in the list opened{where}",
      "separate items with `,` and close the list with `]`"),
     ("',' or '}'", "expected `,` or `}}` in the mapping opened{where}",
-     "separate entries with `,` and close the mapping with `}}`"),
+     "separate entries with `,` and close the mapping with `}`"),
     ("could not find expected ':'", "a key is missing its `:`",
      "write `key: value`, or put the whole text in quotes"),
-    ("block end", "this line does not line up with the lines above it",
-     "items of one list or mapping must start in the same column"),
-    ("expected key", "this line does not line up with the lines above it",
-     "items of one list or mapping must start in the same column"),
-    ("'-' indicator", "this line does not line up with the lines above it",
+    ("block end|expected key|'-' indicator", "this line does not line up with the lines above it",
      "items of one list or mapping must start in the same column"),
 )
 
@@ -500,8 +496,8 @@ def _syntax(err: yaml.YAMLError, text: str) -> tuple[str, str, Mark | None]:
     char = text[pm.index] if pm.index < len(text) else ""
     said = f"{problem}\t{err.context or ''}" + ("\tTAB" if char == "\t" else "")
     for needle, msg, hint in _SYNTAX:
-        if all(part in said for part in needle.split("\t")):
-            return msg.format(char=char, where=where), hint.format(), _mark(pm)
+        if re.search(needle, said, re.DOTALL):
+            return msg.format(char=char, where=where), hint, _mark(pm)
     clean = re.sub(r"[<>\"]", "", problem).replace("'", "`")
     return (f"the YAML is not valid: {clean}",
             "check indentation, colons and quotes" + (f" ({err.context}{where})"

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from fundrules.policies.loader import Limits, LoadResult, Mark, Node, load_bytes, load_file, load_text
+from fundrules.policies.loader import (
+    Limits,
+    LoadResult,
+    Mark,
+    Node,
+    load_bytes,
+    load_file,
+    load_text,
+)
 
 
 def load(text: str, **kw: object) -> LoadResult:
@@ -358,13 +366,13 @@ def test_position_of_literal_block() -> None:
     when = node_at(r.root, "rules", 0, "when")
     assert when.value == "a >= 1\nand b >= >2\n"
     assert when.position_of(0) == Mark(3, 7)
-    assert when.position_of(when.value.index(">2")) == Mark(4, 16)  # type: ignore[attr-defined]
+    assert when.position_of(when.value.index(">2")) == Mark(4, 16)
 
 
 def test_position_of_literal_block_with_indentation_indicator() -> None:
     when = node_at(load("when: |2\n     a\n    b >= >2\n").root, "when")
     assert when.value == "   a\n  b >= >2\n"
-    assert when.position_of(when.value.index(">2")) == Mark(3, 10)  # type: ignore[attr-defined]
+    assert when.position_of(when.value.index(">2")) == Mark(3, 10)
 
 
 def test_position_of_folded_and_multiline_plain_best_effort() -> None:
@@ -378,3 +386,20 @@ def test_position_of_folded_and_multiline_plain_best_effort() -> None:
 def test_position_of_non_string_is_the_mark() -> None:
     node = node_at(load("a: 12\n").root, "a")
     assert node.position_of(1) == node.mark == Mark(1, 4)
+
+
+def test_pure_python_parser_gives_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without libyaml, PyYAML's own (slower) parser must give the same trees and errors."""
+    import yaml
+
+    import fundrules.policies.loader as loader
+
+    samples = [PACK, "a: b: c\n", "a: !!python/name:os.system\n", "a: 1\na: 2\n",
+               "[" * 100 + "]" * 100, "x: 'it''s'\n", "a: [1, 2\nb: 3\n"]
+    fast = [load_text(s, file="f") for s in samples]
+    monkeypatch.setattr(loader, "_LOADER", yaml.SafeLoader)
+    slow = [load_text(s, file="f") for s in samples]
+    for a, b in zip(fast, slow, strict=True):
+        assert where(a) == where(b)
+        assert (a.root and a.root.to_plain()) == (b.root and b.root.to_plain())
+        assert a.root == b.root

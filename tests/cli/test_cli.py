@@ -1,0 +1,104 @@
+"""The command line: exit codes, JSON shape, diagnostics on stderr."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fundrules.cli import main
+
+from ..conftest import ROOT
+
+EXAMPLES = ROOT / "examples" / "applicants"
+FR = "fr-netflix-audiens"
+DECISION_KEYS = {"pack", "pack_version", "pack_digest", "call", "applicant", "outcome", "award",
+                 "reasons", "missing", "trace"}
+
+
+def test_evaluate_json_is_one_array_of_decisions(capsys):
+    code = main(["evaluate", "--pack", FR, "--format", "json",
+                 str(EXAMPLES / "fr-technician-900.yaml")])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and len(out) == 1
+    decision = out[0]
+    assert set(decision) == DECISION_KEYS
+    assert decision["outcome"] == "eligible"
+    assert decision["award"] == {"kind": "fixed", "amount": "900.00", "min": None, "max": None,
+                                 "months": None, "currency": "EUR"}
+    assert set(decision["reasons"][0]) == {"rule", "status", "message", "source"}
+    assert len(decision["pack_digest"]) == 64 and decision["trace"][0] == "window"
+
+
+@pytest.mark.parametrize(("file", "outcome", "award"), [
+    ("fr-technician-900.yaml", "eligible", "900.00"),
+    ("fr-actor-500.json", "eligible", "500.00"),
+    ("fr-stage-ineligible.yaml", "ineligible", None),
+])
+def test_bundled_examples(capsys, file, outcome, award):
+    assert main(["evaluate", "--pack", FR, "--format", "json", str(EXAMPLES / file)]) == 0
+    (decision,) = json.loads(capsys.readouterr().out)
+    assert decision["outcome"] == outcome
+    assert (decision["award"] or {}).get("amount") == award
+
+
+def test_evaluate_text_shows_outcome_award_and_every_criterion(capsys):
+    assert main(["evaluate", "--pack", FR, "--lang", "fr",
+                 str(EXAMPLES / "fr-technician-900.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "outcome: eligible" in out and "award:   900.00 EUR" in out
+    for rule in ("window", "FR-C1", "FR-C2", "FR-C3", "FR-C4", "FR-NR"):
+        assert f" {rule}: " in out
+    assert "Au moins 12 jours ou cachets" in out
+
+
+def test_invalid_applicant_exits_2_naming_file_and_field(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"id": "x", "submitted_at": "2020-04-20T10:00:00",
+                               "engagements": [{"days": -1}]}))
+    assert main(["evaluate", "--pack", FR, str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: applicant-invalid: `submitted_at`" in err
+    assert "`engagements[0].days`" in err
+
+
+def test_unknown_pack_exits_2_with_a_suggestion(capsys):
+    assert main(["evaluate", "--pack", "fr-netflix-audien",
+                 str(EXAMPLES / "fr-technician-900.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown-pack" in err and "did you mean `fr-netflix-audiens`?" in err
+
+
+def test_yaml_syntax_error_in_applicant_is_located(tmp_path, capsys):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("id: x\nsubmitted_at: [unclosed\n")
+    assert main(["evaluate", str(bad)]) == 2
+    assert f"{bad}:" in capsys.readouterr().err
+
+
+def test_bad_option_exits_2():
+    assert main(["evaluate", "--format", "xml", "x.json"]) == 2
+
+
+def test_check_builtin_packs_is_clean(capsys):
+    assert main(["check"]) == 0
+
+
+def test_test_command_runs_the_fr_cases(capsys):
+    assert main(["test", str(ROOT / "policies" / "tests" / f"{FR}.yaml")]) == 0
+    assert capsys.readouterr().out.strip().endswith("passed, 0 failed")
+
+
+def test_installed_console_script_finds_the_packs_outside_the_checkout(tmp_path):
+    script = shutil.which("fundrules", path=str(Path(sys.executable).parent))
+    if script is None:  # pragma: no cover - CI always installs the package
+        pytest.fail("the `fundrules` console script is not installed next to this Python")
+    example = shutil.copy(EXAMPLES / "fr-technician-900.yaml", tmp_path / "a.yaml")
+    done = subprocess.run([script, "evaluate", "--pack", FR, "--format", "json", example],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["award"]["amount"] == "900.00"
