@@ -9,6 +9,7 @@ contributes only what its calendar allows (``max(0, days - days outside)`` to
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,14 +19,20 @@ from typing import Any
 from fundrules.policies.ir import (
     FALSE,
     TRUE,
+    CAnd,
+    CLeaf,
+    CNot,
+    COr,
     CompiledPack,
+    CondFn,
+    Cond,
     DateBound,
     InputSpec,
     ItemExpr,
     MeasureSpec,
     Status,
     Value,
-    evaluate,
+    compile_cond,
 )
 from fundrules.schema import Applicant, Money
 
@@ -187,7 +194,34 @@ def _window_share(item: Any, window: tuple[int, int] | None, path: str
     return (inside, (e - s + 1) - inside), "met" if inside else "unmet", []
 
 
-def _measure(applicant: Applicant, m: MeasureSpec, pack: CompiledPack, today: Value) -> Value:
+@dataclasses.dataclass(frozen=True)
+class _MeasurePlan:
+    """A measure prepared once per compiled pack: its filter composed, its fields listed."""
+
+    spec: MeasureSpec
+    where: CondFn | None
+    where_fields: tuple[str, ...]
+    value_fields: tuple[str, ...]
+
+
+_PLANS: dict[tuple[str, str, str], dict[str, _MeasurePlan]] = {}
+
+
+def _plans(pack: CompiledPack) -> dict[str, _MeasurePlan]:
+    key = (pack.pack, pack.digest, pack.call)
+    found = _PLANS.get(key)
+    if found is None:
+        found = {m.name: _MeasurePlan(
+            m, compile_cond(m.where) if m.where is not None else None,
+            _leaf_fields(m.where) if m.where is not None else (),
+            tuple(_expr_fields(m.value)) if m.value is not None else ()) for m in pack.measures}
+        _PLANS[key] = found  # a benign race: two threads build equal plans
+    return found
+
+
+def _measure(applicant: Applicant, plan: _MeasurePlan, pack: CompiledPack, today: Value
+             ) -> Value:
+    m = plan.spec
     items = getattr(applicant, m.over)
     if items is None:
         return Value(lo=0, missing=(m.over,))
@@ -202,30 +236,32 @@ def _measure(applicant: Applicant, m: MeasureSpec, pack: CompiledPack, today: Va
     for i, item in enumerate(items):
         path = f"{m.over}[{i}]"
         status: Status = "met"
-        if m.where is not None:
-            fields = _leaf_fields(m.where)
+        item_missing: list[str] = []
+        item_notes: list[str] = []
+        if plan.where is not None:
+            fields = plan.where_fields
             values, why = _item_values(item, fields, pack.currency, {"f:submitted_date": today})
-            status = evaluate(m.where, values, {})
+            status = plan.where(values, {})
             if status == "unknown":
-                missing += [f"{path}.{f}" for f in fields if not values["i:" + f].exact]
-                notes += [n for n in why.values() if n]
+                item_missing = [f"{path}.{f}" for f in fields if not values["i:" + f].exact]
+                item_notes = [n for n in why.values() if n]
         if status == "unmet":
             continue
         share, overlap, gaps = _window_share(item, window, path)
-        if overlap == "unmet":
+        if overlap == "unmet":  # outside the window: its unknown fields cannot matter
             continue
         if overlap == "unknown":
             status = "unknown"
-            missing += gaps
+        missing += item_missing + gaps
+        notes += item_notes
         if m.aggregate == "count":
             v_lo, v_hi = 1, 1
         else:
             assert m.value is not None
             cap = share[0] + share[1] if share else None
             v_lo, v_hi = _item_expr(m.value, item, pack.currency, cap)  # type: ignore[assignment]
-            if (v_lo, v_hi) != (v_hi, v_hi) or v_lo is None:
-                missing += [f"{path}.{f}" for f in _expr_fields(m.value)
-                            if _get(item, f) is None]
+            if v_lo != v_hi or v_lo is None:
+                missing += [f"{path}.{f}" for f in plan.value_fields if _get(item, f) is None]
             if share is not None and share[1] > 0:
                 v_lo, v_hi = _clip(v_lo, v_hi, share)
                 if share[0] > 0 and v_lo != v_hi:
@@ -247,12 +283,10 @@ def _clip(v_lo: int | float | None, v_hi: int | float | None, share: tuple[int, 
     return lo, hi
 
 
-def _leaf_fields(cond: object) -> tuple[str, ...]:
-    from fundrules.policies.ir import CAnd, CLeaf, CNot, COr
-
+def _leaf_fields(cond: Cond) -> tuple[str, ...]:
     out: list[str] = []
 
-    def walk(c: object) -> None:
+    def walk(c: Cond) -> None:
         if isinstance(c, CLeaf) and c.input.startswith("i:"):
             out.append(c.input[2:])
         elif isinstance(c, CNot):
@@ -275,7 +309,7 @@ def compute_inputs(applicant: Applicant, pack: CompiledPack) -> dict[str, Value]
     """Every input of a compiled pack for one applicant."""
     day = submitted_date(applicant, pack.window.tz).toordinal()
     today = Value(lo=day, hi=day)
-    measures = {m.name: m for m in pack.measures}
+    measures = _plans(pack)
     out: dict[str, Value] = {}
     for spec in pack.inputs:
         if spec.kind == "field":

@@ -8,60 +8,11 @@ follow it), so both backends give the same trace.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
-from fundrules.policies.ir import (
-    CAnd,
-    CConst,
-    CFact,
-    CLeaf,
-    CNot,
-    COr,
-    CompiledPack,
-    Cond,
-    Status,
-    Value,
-    leaf_status,
-)
+from fundrules.policies.ir import CompiledPack, CondFn, Status, Value, compile_cond
 
 __all__ = ["PythonBackend"]
-
-_Fn = Callable[[Mapping[str, Value], Mapping[str, Status]], Status]
-_NOT: dict[Status, Status] = {"met": "unmet", "unmet": "met", "unknown": "unknown"}
-
-
-def _compile(cond: Cond) -> _Fn:
-    if isinstance(cond, CLeaf):
-        key = cond.input
-
-        def leaf(values: Mapping[str, Value], facts: Mapping[str, Status]) -> Status:
-            return leaf_status(cond, values[key])
-        return leaf
-    if isinstance(cond, CFact):
-        name = cond.fact
-        return lambda values, facts: facts[name]
-    if isinstance(cond, CConst):
-        status = cond.status
-        return lambda values, facts: status
-    if isinstance(cond, CNot):
-        inner = _compile(cond.operand)
-        return lambda values, facts: _NOT[inner(values, facts)]
-    parts = tuple(_compile(op) for op in cond.operands)
-    stop: Status = "unmet" if isinstance(cond, CAnd) else "met"
-    default: Status = "met" if isinstance(cond, CAnd) else "unmet"
-    assert isinstance(cond, CAnd | COr)
-
-    def combine(values: Mapping[str, Value], facts: Mapping[str, Status]) -> Status:
-        result = default
-        for part in parts:
-            s = part(values, facts)
-            if s == stop:
-                return stop
-            if s == "unknown":
-                result = "unknown"
-        return result
-    return combine
-
 
 class PythonBackend:
     """Runs compiled packs as Python closures: fast, and available everywhere."""
@@ -69,13 +20,13 @@ class PythonBackend:
     name = "python"
 
     def __init__(self) -> None:
-        self._prepared: dict[tuple[str, str, str], list[tuple[str, str, _Fn]]] = {}
+        self._prepared: dict[tuple[str, str, str], list[tuple[str, str, CondFn]]] = {}
 
-    def _prepare(self, pack: CompiledPack) -> list[tuple[str, str, _Fn]]:
+    def _prepare(self, pack: CompiledPack) -> list[tuple[str, str, CondFn]]:
         key = (pack.pack, pack.digest, pack.call)
         found = self._prepared.get(key)
         if found is None:
-            found = [(r.id, r.then, _compile(r.cond)) for r in pack.rules]
+            found = [(r.id, r.then, compile_cond(r.cond)) for r in pack.rules]
             self._prepared[key] = found  # a benign race: both threads build the same list
         return found
 
