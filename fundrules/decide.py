@@ -24,7 +24,7 @@ from fundrules.policies.ir import (
     Value,
     evaluate,
 )
-from fundrules.schema import Applicant, Award, Decision, Reason
+from fundrules.schema import Applicant, Award, Decision, Outcome, Reason
 
 __all__ = ["build_decision", "message_for"]
 
@@ -67,8 +67,9 @@ def _money(cents: int | None) -> Decimal | None:
 
 def _award(pack: CompiledPack, tier: AwardTier) -> Award:
     assert pack.award is not None
-    return Award(kind=pack.award.kind, amount=_money(tier.amount), min=_money(tier.min),
-                 max=_money(tier.max), months=tier.months, currency=pack.award.currency)
+    return Award.model_construct(kind=pack.award.kind, amount=_money(tier.amount),
+                                 min=_money(tier.min), max=_money(tier.max), months=tier.months,
+                                 currency=pack.award.currency)
 
 
 def _select_tier(pack: CompiledPack, statuses: Mapping[str, Status]
@@ -100,12 +101,13 @@ def build_decision(pack: CompiledPack, applicant: Applicant, values: Mapping[str
         if rule.kind == "window" and window_message and statuses[rule.then] == "unmet":
             text = window_message
         source = ", ".join(rule.cite) if rule.cite else None
-        reasons.append(Reason(rule=rule.id, status=statuses[rule.then], message=text,
-                              source=source))
+        reasons.append(Reason.model_construct(rule=rule.id, status=statuses[rule.then],
+                                              message=text, source=source))
     eligible = pack.rule("eligible")
     status = statuses[eligible.then]
     award = None
     missing: dict[str, None] = {}
+    outcome: Outcome
     if status == "unknown":
         _missing(eligible.cond, pack, values, statuses, missing, set())
         outcome = "incomplete"
@@ -119,7 +121,8 @@ def build_decision(pack: CompiledPack, applicant: Applicant, values: Mapping[str
         else:
             outcome = "eligible"
             award = _award(pack, tier) if tier is not None else None
-    return Decision(
+    # built from values the engine and compiler already typed: no need to validate again
+    return Decision.model_construct(
         pack=pack.pack, pack_version=pack.version, pack_digest=pack.digest, call=pack.call,
         applicant=applicant.id, outcome=outcome, award=award, reasons=tuple(reasons),
         missing=tuple(missing), trace=tuple(trace))

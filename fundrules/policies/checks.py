@@ -70,17 +70,19 @@ def _shared_calls(pack: PackModel, a: str, b: str) -> bool:
     return bool(calls.get(a, set()) & calls.get(b, set()))
 
 
-def order_rules(report: Report, node_at: NodeAt, rules: list[CompiledRule]
-                ) -> list[CompiledRule] | None:
+def order_rules(report: Report, node_at: NodeAt, rules: list[CompiledRule], *,
+                complete: bool = True) -> list[CompiledRule] | None:
     """Rules in an order where each follows the rules it reads (declaration order otherwise).
 
     Reports cycles (``rule-cycle``) and facts that nothing reads (``unused-fact``,
-    a warning). Returns None when there is a cycle.
+    a warning; only when ``complete``: a condition that failed to resolve reads
+    nothing, and its facts would be reported as unused by mistake). Returns None
+    when there is a cycle.
     """
     producer = {r.then: r for r in rules}
     read = {dep for r in rules for dep in r.deps}
     for r in rules:
-        if r.kind == "rule" and r.then not in read:
+        if complete and r.kind == "rule" and r.then not in read:
             report("unused-fact", f"rule `{r.id}` concludes `{r.then}`, which nothing reads",
                    "use it in `eligible:` or another rule, or remove the rule",
                    _rule_node(node_at, r), severity="warning")

@@ -99,7 +99,6 @@ def window_text(opens: dt.datetime | None, closes: dt.datetime | None, tz: str) 
 
 
 def _window(ctx: _Ctx, index: int, call: CallModel) -> tuple[WindowSpec, str] | None:
-    node = ctx.node("calls", index, "window")
     try:
         tz = zoneinfo.ZoneInfo(call.window.tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -107,15 +106,20 @@ def _window(ctx: _Ctx, index: int, call: CallModel) -> tuple[WindowSpec, str] | 
                    "use an IANA name such as `Europe/Paris`", ctx.node("calls", index, "window",
                                                                         "tz"))
         return None
-    try:
-        opens, closes = _local(call.window.opens, tz), _local(call.window.closes, tz)
-    except ValueError as err:
-        ctx.report("invalid-value", f"`calls[{index}].window`: {err}",
-                   "write e.g. `2020-04-22T18:00` (local time of `tz`)", node)
-        return None
+    bounds: list[dt.datetime | None] = []
+    for key in ("opens", "closes"):
+        try:
+            bounds.append(_local(getattr(call.window, key), tz))
+        except ValueError as err:
+            ctx.report("invalid-value", f"`calls[{index}].window.{key}`: "
+                       f"`{getattr(call.window, key)}` is not a date and time ({err})",
+                       "write e.g. `2020-04-22T18:00` (local time of `tz`)",
+                       ctx.node("calls", index, "window", key))
+            return None
+    opens, closes = bounds
     if opens and closes and closes <= opens:
         ctx.report("window-order", f"call `{call.id}` closes before it opens",
-                   "swap `opens` and `closes`", node)
+                   "swap `opens` and `closes`", ctx.node("calls", index, "window", "closes"))
     text = window_text(opens, closes, call.window.tz)
     spec = WindowSpec(int(opens.timestamp()) if opens else None,
                       int(closes.timestamp()) if closes else None, text, call.window.tz)
@@ -136,15 +140,18 @@ def _params(ctx: _Ctx, index: int, call: CallModel) -> dict[str, Param]:
         params[name] = value
     for name, raw in call.parameters.items():
         node = ctx.node("calls", index, "parameters", name)
-        if name not in params:
+        if name not in ctx.pack.parameters:
             ctx.report("unknown-parameter", f"call `{call.id}` overrides `{name}`, which the pack "
                        "does not declare", suggest(name, params) or "declare it under "
                        "`parameters:` first", node)
             continue
         value = parse_param(raw)
+        if name not in params:  # the pack's own value is invalid: already reported
+            continue
         if isinstance(value, str) or value.kind != params[name].kind:
             ctx.report("type-mismatch", f"call `{call.id}` gives `{name}` a different kind of "
-                       f"value than the pack ({params[name].kind})", None, node)
+                       f"value than the pack ({params[name].kind})", "write a value of the "
+                       f"same kind as the pack's `{name}: {params[name].render()}`", node)
             continue
         params[name] = value
     return params
@@ -380,7 +387,9 @@ def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
             spec, tier_rules = _award(ctx, res, Scope(facts=frozenset(
                 r.then for r in rules), measures=kinds), award, award_path)  # type: ignore[arg-type]
             rules += tier_rules
-        ordered = order_rules(ctx.report, ctx.node, rules)
+        complete = not any(d.severity == "error" for d in
+                           (*ctx.diagnostics[before:], *res.diagnostics))
+        ordered = order_rules(ctx.report, ctx.node, rules, complete=complete)
         window = _window(ctx, index, call)
         ctx.diagnostics[before:before] = res.diagnostics
         if ordered is None or window is None:

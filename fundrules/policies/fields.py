@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from fundrules import schema
+from fundrules.schema import Applicant, Benefit, Engagement, Income, Money, PriorAward
 
 __all__ = ["APPLICANT_FIELDS", "ITEM_FIELDS", "FieldInfo", "Kind"]
 
@@ -61,7 +61,7 @@ def _kind(annotation: Any) -> tuple[Kind, tuple[str, ...]] | None:
         return "date", ()
     if ann is str:
         return "text", ()
-    if isinstance(ann, type) and issubclass(ann, schema.Money):
+    if isinstance(ann, type) and issubclass(ann, Money):
         return "money", ()
     return None
 
@@ -87,14 +87,14 @@ def _fields(model: type[BaseModel], prefix: str = "") -> dict[str, FieldInfo]:
 
 #: Scalar and scalar-list fields of the applicant (lists of records are read by measures).
 APPLICANT_FIELDS: dict[str, FieldInfo] = {
-    name: info for name, info in _fields(schema.Applicant).items() if not name.startswith("needs.")
+    name: info for name, info in _fields(Applicant).items() if not name.startswith("needs.")
 }
 APPLICANT_FIELDS["submitted_date"] = FieldInfo("submitted_date", "date")
 
 #: Fields of one item of each list a measure can run over.
 ITEM_FIELDS: dict[str, dict[str, FieldInfo]] = {
-    "engagements": _fields(schema.Engagement),
-    "benefits": _fields(schema.Benefit),
-    "income": _fields(schema.Income),
-    "prior_awards": _fields(schema.PriorAward),
+    "engagements": _fields(Engagement),
+    "benefits": _fields(Benefit),
+    "income": _fields(Income),
+    "prior_awards": _fields(PriorAward),
 }

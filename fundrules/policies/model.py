@@ -8,6 +8,7 @@ text here; :mod:`fundrules.policies.resolve` parses and checks them.
 from __future__ import annotations
 
 import difflib
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -226,51 +227,75 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+_WANTED = {  # pydantic error type -> what the author should have written
+    "string_type": "text", "tuple_type": "a list", "list_type": "a list",
+    "dict_type": "a mapping (`key: value` lines)", "model_type": "a mapping (`key: value` lines)",
+    "model_attributes_type": "a mapping (`key: value` lines)", "bool_type": "`true` or `false`",
+    "bool_parsing": "`true` or `false`", "int_type": "a whole number",
+    "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "decimal_type": "a number", "decimal_parsing": "a number", "float_type": "a number",
+}
+_PATTERNS = {  # a model's regex -> the same rule in words, with an example
+    _ID: ("an id: a letter, then letters, digits, `_`, `.` or `-`", "e.g. `FR-C3`"),
+    _NAME: ("a name: a lowercase letter, then lowercase letters, digits or `_`",
+            "e.g. `minimum_activity`"),
+    r"^[a-z0-9]+(-[a-z0-9]+)*$": ("a pack id: lowercase words joined by `-`",
+                                  "e.g. `fr-netflix-audiens`"),
+    r"^[A-Z]{2}$": ("an ISO 3166-1 alpha-2 country code", "e.g. `FR`"),
+    r"^[A-Z]{3}$": ("an ISO 4217 currency code", "e.g. `EUR`"),
+}
+
+
+def _shown(node: Node) -> str:
+    """How a wrong value is named in a message: its text, or what kind of thing it is."""
+    if node.is_mapping():
+        return "a mapping"
+    if node.is_sequence():
+        return "a list"
+    return "nothing" if node.value is None else f"`{node.value}`"
+
+
 def _diagnostic(err: Any, root: Node, file: str) -> Diagnostic:
     loc = tuple(s for s in err["loc"] if not (isinstance(s, str) and s.startswith("function-")))
+    kind, ctx = err["type"], err.get("ctx") or {}
+    on_key = bool(loc) and loc[-1] == "[key]"  # a mapping's key (e.g. a parameter name)
+    if on_key:
+        loc = loc[:-1]
     node, stuck = _descend(root, loc)
-    mark: Mark = node.mark
-    kind = err["type"]
+    parent, _ = _descend(root, loc[:-1])
     name = _path(loc) or "pack"
+    where = f"`{_path(loc[:-1])}`" if loc[:-1] else "the pack"
+
+    def diag(code: str, message: str, hint: str | None, at: Mark) -> Diagnostic:
+        return Diagnostic(code, message, hint=hint, file=file, line=at.line, column=at.column,
+                          path=name)
+
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        mark = node.mark
-        parent, _ = _descend(root, loc[:-1])
-        mark = parent.key_marks.get(key, parent.mark)
-        hint = suggest(key, _allowed_keys(PackModel, loc[:-1])) or "remove it"
-        return Diagnostic(
-            "unknown-key",
-            f"`{name}`: unknown key `{key}`",
-            hint=hint,
-            file=file,
-            line=mark.line,
-            column=mark.column,
-            path=name,
-        )
+        return diag("unknown-key", f"unknown key `{key}` in {where}",
+                    suggest(key, _allowed_keys(PackModel, loc[:-1])) or "remove it (see "
+                    "docs/pack-format.md for the keys allowed here)",
+                    parent.key_marks.get(key, parent.mark))
     if kind == "missing":
-        return Diagnostic(
-            "missing-key",
-            f"`{_path(loc[:-1]) or 'pack'}`: missing required key `{loc[-1]}`",
-            hint=f"add `{loc[-1]}:` here (see docs/pack-format.md)",
-            file=file,
-            line=mark.line,
-            column=mark.column,
-            path=name,
-        )
-    code = "wrong-type" if kind.endswith("_type") or kind in ("model_type", "dict_type") else "invalid-value"
-    if kind.startswith("literal_error"):
-        code = "invalid-value"
-    got = node.value if node.is_scalar() and stuck is None else None
-    shown = f"; got `{got}`" if got is not None else ""
-    return Diagnostic(
-        code,
-        f"`{name}`: {err['msg'][0].lower() + err['msg'][1:]}{shown}",
-        hint="see docs/pack-format.md for the expected form",
-        file=file,
-        line=mark.line,
-        column=mark.column,
-        path=name,
-    )
+        return diag("missing-key", f"{where} is missing the required key `{loc[-1]}`",
+                    f"add `{loc[-1]}:` here (see docs/pack-format.md)", node.mark)
+    mark = parent.key_marks.get(str(loc[-1]), node.mark) if on_key else node.mark
+    got = f"`{loc[-1]}`" if on_key else _shown(node) if stuck is None else "this value"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in _PATTERNS:
+        rule, example = _PATTERNS[ctx["pattern"]]
+        return diag("invalid-value", f"`{name}`: {got} is not {rule}", f"write {example}", mark)
+    if kind in _WANTED:
+        return diag("wrong-type", f"`{name}` must be {_WANTED[kind]}, not {got}",
+                    "see docs/pack-format.md for the expected form", mark)
+    if kind == "literal_error":
+        values = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        text = got.strip("`")
+        return diag("invalid-value", f"`{name}`: {got} is not one of "
+                    + ", ".join(f"`{v}`" for v in values),
+                    suggest(text, values) or "use one of " + ", ".join(values), mark)
+    message = str(err["msg"]).replace(" after validation", "")
+    return diag("invalid-value", f"`{name}`: {message[0].lower() + message[1:]}; got {got}",
+                "see docs/pack-format.md for the expected form", mark)
 
 
 def build_pack(root: Node, file: str) -> tuple[PackModel | None, list[Diagnostic]]:

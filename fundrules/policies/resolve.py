@@ -39,6 +39,9 @@ __all__ = ["Resolver", "Scope"]
 _FLIP: dict[str, Op] = {"<": "gt", "<=": "ge", ">": "lt", ">=": "le", "==": "eq", "!=": "ne"}
 _OPS: dict[str, Op] = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 _NUMERIC: frozenset[Kind] = frozenset({"number", "money", "date"})
+_KIND_WORDS: dict[Kind, str] = {
+    "number": "a number", "money": "an amount", "date": "a date", "instant": "a date and time",
+    "symbol": "a value", "bool": "a yes/no value", "text": "text", "list": "a list"}
 _DATE_SHIFTS = {"months_before": (-1, "m"), "months_after": (1, "m"),
                 "days_before": (-1, "d"), "days_after": (1, "d")}
 
@@ -223,7 +226,7 @@ class Resolver:
                              suggest(basis, allowed) or f"use one of {', '.join(allowed)}",
                              e.args[1])
         spec = InputSpec(f"income:{period}:{basis}", "income", "money", arg=period, arg2=basis)
-        return _Quantity(spec.key, FieldInfo(spec.key, "money"), spec)
+        return _Quantity(spec.key, FieldInfo(f"income({period}, {basis})", "money"), spec)
 
     def _text_arg(self, e: c.Expr) -> str:
         if isinstance(e, c.String):
@@ -270,31 +273,35 @@ class Resolver:
                          "compare one fact or measure with a constant", e)
 
     def _param_const(self, e: c.Expr, p: Param) -> _Const:
+        name = c.to_source(e)  # messages name the parameter, the same in every call
         if p.kind == "number":
             assert p.number is not None
-            return _Const("number", _num(p.number), p.render())
+            return _Const("number", _num(p.number), name)
         if p.kind == "money":
             assert p.number is not None and p.currency is not None
-            return self._money(e, p.number, p.currency)
+            return self._money(e, p.number, p.currency, name)
         if p.kind == "date":
             assert p.date is not None
-            return _Const("date", p.date.toordinal(), p.render())
+            return _Const("date", p.date.toordinal(), name)
         if p.kind == "bool":
-            return _Const("bool", TRUE if p.flag else FALSE, p.render())
+            return _Const("bool", TRUE if p.flag else FALSE, name)
         if p.kind == "text":
-            return _Const("symbol", p.text or "", p.render())
+            return _Const("symbol", p.text or "", name)
         raise self._fail("type-mismatch", f"parameter `{c.to_source(e)}` is a window",
                          "use a window in a measure's `within:`", e)
 
-    def _money(self, e: c.Expr, value: Decimal, currency: str) -> _Const:
+    def _money(self, e: c.Expr, value: Decimal, currency: str, param: str | None = None
+               ) -> _Const:
         if currency != self.currency:
-            raise self._fail("currency-mismatch", f"`{value} {currency}` is not in the pack's "
+            what = f"parameter `{param}` ({value} {currency})" if param else \
+                f"`{value} {currency}`"
+            raise self._fail("currency-mismatch", f"{what} is not in the pack's "
                              f"currency {self.currency}",
                              f"write the amount in {self.currency}: money is never converted", e)
         cents = value * 100
         if cents != cents.to_integral_value():
             raise self._fail("invalid-value", "an amount has at most two decimals", None, e)
-        return _Const("money", int(cents), f"{value} {currency}")
+        return _Const("money", int(cents), param or f"{value} {currency}")
 
     def _arith(self, e: c.Arith, left: _Const, right: _Const) -> _Const:
         if isinstance(left.value, str) or isinstance(right.value, str):
@@ -359,8 +366,8 @@ class Resolver:
         return self._leaf(q, op, k.value)
 
     def _mismatch(self, q: _Quantity, k: _Const, e: c.Expr) -> _Fail:
-        return self._fail("type-mismatch", f"`{q.info.name}` is a {q.info.kind} but "
-                          f"`{k.text}` is a {k.kind}", _kind_hint(q.info), e)
+        return self._fail("type-mismatch", f"`{q.info.name}` is {_KIND_WORDS[q.info.kind]} but "
+                          f"`{k.text}` is {_KIND_WORDS[k.kind]}", _kind_hint(q.info), e)
 
     def _member(self, e: c.Member, scope: Scope) -> Cond:
         container = e.container
