@@ -12,23 +12,19 @@ from decimal import Decimal
 
 from fundrules.policies.ir import (
     AwardTier,
-    CAnd,
-    CFact,
     CLeaf,
-    CNot,
-    COr,
     CompiledPack,
     CompiledRule,
     Cond,
     Status,
     Value,
-    evaluate,
+    unknown_parts,
 )
 from fundrules.schema import Applicant, Award, Decision, Outcome, Reason
 
 __all__ = ["build_decision", "message_for"]
 
-_CRITERIA = ("window", "rule", "exclusion")
+_CRITERIA = ("window", "rule", "priority", "exclusion", "tier")
 _CENT = Decimal("0.01")
 
 
@@ -42,23 +38,16 @@ def message_for(messages: Mapping[str, str], lang: str | None, languages: Sequen
 
 def _missing(cond: Cond, pack: CompiledPack, values: Mapping[str, Value],
              statuses: Mapping[str, Status], out: dict[str, None], seen: set[str]) -> None:
-    """Field paths behind the unknown parts of a condition that is itself unknown."""
-    if isinstance(cond, CLeaf):
-        for path in values[cond.input].missing:
-            out.setdefault(path, None)
-    elif isinstance(cond, CFact):
-        if cond.fact in seen:
-            return
-        seen.add(cond.fact)
-        for rule in pack.rules:
-            if rule.then == cond.fact:
-                _missing(rule.cond, pack, values, statuses, out, seen)
-    elif isinstance(cond, CNot):
-        _missing(cond.operand, pack, values, statuses, out, seen)
-    elif isinstance(cond, CAnd | COr):
-        for op in cond.operands:
-            if evaluate(op, values, statuses) == "unknown":
-                _missing(op, pack, values, statuses, out, seen)
+    """Field paths behind the unknown parts of a condition (through the facts it reads)."""
+    for part in unknown_parts(cond, values, statuses):
+        if isinstance(part, CLeaf):
+            for path in values[part.input].missing:
+                out.setdefault(path, None)
+        elif part.fact not in seen:
+            seen.add(part.fact)
+            for rule in pack.rules:
+                if rule.then == part.fact:
+                    _missing(rule.cond, pack, values, statuses, out, seen)
 
 
 def _money(cents: int | None) -> Decimal | None:

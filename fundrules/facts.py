@@ -33,6 +33,7 @@ from fundrules.policies.ir import (
     Status,
     Value,
     compile_cond,
+    unknown_parts,
 )
 from fundrules.schema import Applicant, Money
 
@@ -243,7 +244,10 @@ def _measure(applicant: Applicant, plan: _MeasurePlan, pack: CompiledPack, today
             values, why = _item_values(item, fields, pack.currency, {"f:submitted_date": today})
             status = plan.where(values, {})
             if status == "unknown":
-                item_missing = [f"{path}.{f}" for f in fields if not values["i:" + f].exact]
+                assert m.where is not None
+                item_missing = list(dict.fromkeys(
+                    f"{path}.{part.input[2:]}" for part in unknown_parts(m.where, values, {})
+                    if isinstance(part, CLeaf) and part.input.startswith("i:")))
                 item_notes = [n for n in why.values() if n]
         if status == "unmet":
             continue

@@ -131,7 +131,8 @@ def _params(ctx: _Ctx, index: int, call: CallModel) -> dict[str, Param]:
     for name, raw in ctx.pack.parameters.items():
         value = parse_param(raw)
         if isinstance(value, str):
-            ctx.report("invalid-value", f"parameter `{name}`: {value}", None,
+            ctx.report("invalid-value", f"parameter `{name}`: {value}",
+                       "see the parameters section of docs/pack-format.md",
                        ctx.node("parameters", name))
             continue
         if value.kind == "window" and value.window and value.window[0] > value.window[1]:
@@ -229,7 +230,7 @@ def _within(ctx: _Ctx, res: Resolver, name: str, within: str | tuple[str, str]
 
 
 def _rule(ctx: _Ctx, res: Resolver, scope: Scope, rule: RuleModel, path: tuple[str | int, ...],
-          kind: Literal["rule", "exclusion"], then: str) -> CompiledRule | None:
+          kind: Literal["rule", "priority", "exclusion"], then: str) -> CompiledRule | None:
     node = ctx.node(*path)
     message = _messages(ctx, rule.id, rule.message, ctx.node(*path, "message"), res.params)
     _refs(ctx, rule.id, rule.cite, rule.settles, node)
@@ -325,7 +326,7 @@ def _call_rules(ctx: _Ctx, res: Resolver, index: int, call: CallModel, kinds: di
     active = [(i, r) for i, r in enumerate(pack.rules)
               if (r.calls is None or call.id in r.calls)
               and _enabled(ctx, r, res.params, ctx.node("rules", i))]
-    facts = frozenset(r.then for _, r in active if r.then)
+    facts = frozenset(r.then for _, r in active if r.then and not r.priority)
     scope = Scope(facts=facts | {"window"}, measures=kinds)  # type: ignore[arg-type]
     spec = _window(ctx, index, call)
     bounds = (("ge", spec[0].opens), ("lt", spec[0].closes)) if spec else ()
@@ -341,7 +342,8 @@ def _call_rules(ctx: _Ctx, res: Resolver, index: int, call: CallModel, kinds: di
             ctx.report("missing-key", f"rule `{rule.id}` needs `then:` (the fact it concludes)",
                        "name the fact, e.g. `then: minimum_activity`", ctx.node("rules", i))
             continue
-        compiled = _rule(ctx, res, scope, rule, ("rules", i), "rule", rule.then)
+        kind: Literal["rule", "priority"] = "priority" if rule.priority else "rule"
+        compiled = _rule(ctx, res, scope, rule, ("rules", i), kind, rule.then)
         if compiled is not None:
             out.append(compiled)
     excluded: list[Cond] = []
@@ -377,7 +379,7 @@ def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
     for index, call in enumerate(pack.calls):
         before = len(ctx.diagnostics)
         params = _params(ctx, index, call)
-        res = Resolver(file, pack.currency, params)
+        res = Resolver(file, pack.currency, params, frozenset(pack.parameters) - set(params))
         measures, kinds = _measures(ctx, res)
         rules = _call_rules(ctx, res, index, call, kinds)
         award = call.award or pack.award

@@ -45,6 +45,7 @@ __all__ = [
     "compile_cond",
     "evaluate",
     "leaf_status",
+    "unknown_parts",
 ]
 
 Status = Literal["met", "unmet", "unknown"]
@@ -171,7 +172,7 @@ class CompiledRule:
     """One rule: it concludes ``then`` with a status when its inputs are decided."""
 
     id: str
-    kind: Literal["window", "rule", "exclusion", "eligible", "tier"]
+    kind: Literal["window", "rule", "priority", "exclusion", "eligible", "tier"]
     then: str
     cond: Cond
     deps: tuple[str, ...]
@@ -339,3 +340,22 @@ def compile_cond(cond: Cond) -> CondFn:
                 result = "unknown"
         return result
     return combine
+
+
+def unknown_parts(cond: Cond, values: Mapping[str, Value], facts: Mapping[str, Status]
+                  ) -> list[CLeaf | CFact]:
+    """The leaves and facts that leave an unknown condition undecided.
+
+    Only unknown branches are followed: in ``a or b`` with ``a`` met nothing is
+    returned; in ``a and b`` with ``b`` unmet nothing either. These are exactly the
+    parts whose value could still change the condition's status.
+    """
+    if evaluate(cond, values, facts) != "unknown":
+        return []
+    if isinstance(cond, CLeaf | CFact):
+        return [cond]
+    if isinstance(cond, CNot):
+        return unknown_parts(cond.operand, values, facts)
+    if isinstance(cond, CAnd | COr):
+        return [part for op in cond.operands for part in unknown_parts(op, values, facts)]
+    return []

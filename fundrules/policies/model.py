@@ -113,6 +113,7 @@ class RuleModel(_Model):
     message: Messages
     calls: tuple[str, ...] | None = None
     enabled: bool | Annotated[str, Field(pattern=_NAME)] = True
+    priority: bool = False
     description: Text | None = None
 
 
@@ -136,6 +137,7 @@ class CallModel(_Model):
     parameters: dict[str, Any] = Field(default_factory=dict)
     eligible: Text | None = None
     award: AwardModel | None = None
+    budget: Decimal | None = None
     funder: str | None = None
     cite: Refs = ()
     settles: Refs = ()

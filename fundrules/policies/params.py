@@ -19,7 +19,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONEY = re.compile(r"^(-?\d[\d_]*(?:\.\d+)?)\s+([A-Z]{3})$")
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
-ParamKind = Literal["number", "money", "date", "window", "bool", "text"]
+ParamKind = Literal["number", "money", "date", "window", "bool", "text", "list"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -33,6 +33,7 @@ class Param:
     window: tuple[dt.date, dt.date] | None = None
     flag: bool | None = None
     text: str | None = None
+    items: tuple[str, ...] = ()
 
     def render(self) -> str:
         """How a message shows the value (``15000 EUR``, ``2019-09-01 – 2020-02-29``)."""
@@ -47,6 +48,8 @@ class Param:
             return f"{self.window[0]} – {self.window[1]}"
         if self.kind == "bool":
             return "true" if self.flag else "false"
+        if self.kind == "list":
+            return ", ".join(self.items)
         return self.text or ""
 
 
@@ -89,14 +92,16 @@ def parse_param(raw: object) -> Param | str:
                 return f"`{raw}` is not an amount"
             return Param("money", number=amount, currency=money.group(2))
         return Param("text", text=raw)
-    if isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, str) for x in raw):
-        first, last = _date(str(raw[0])), _date(str(raw[1]))
-        if first is None or last is None:
+    if isinstance(raw, list) and raw and all(isinstance(x, str) for x in raw):
+        days = [_date(x) for x in raw if isinstance(x, str)]
+        if len(raw) == 2 and days[0] is not None and days[1] is not None:
+            return Param("window", window=(days[0], days[1]))
+        if any(_DATE.match(str(x)) for x in raw):
             return "a window is a list of two dates, e.g. `[2019-09-01, 2020-02-29]`"
-        return Param("window", window=(first, last))
+        return Param("list", items=tuple(str(x) for x in raw))
     return (
         "a parameter is a number, an amount (`15000 EUR`), a date, a window of two dates, "
-        "`true`/`false` or text"
+        "a list of values, `true`/`false` or text"
     )
 
 

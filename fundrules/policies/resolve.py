@@ -76,10 +76,12 @@ class _Quantity:
 class Resolver:
     """Resolves the conditions of one pack (for one call's parameters)."""
 
-    def __init__(self, file: str, currency: str, params: dict[str, Param]) -> None:
+    def __init__(self, file: str, currency: str, params: dict[str, Param],
+                 broken: frozenset[str] = frozenset()) -> None:
         self.file = file
         self.currency = currency
         self.params = params
+        self.broken = broken  # declared parameters whose value is invalid (already reported)
         self.diagnostics: list[Diagnostic] = []
         self.inputs: dict[str, InputSpec] = {}
         self._node: Node | None = None
@@ -168,6 +170,8 @@ class Resolver:
                          "compare it, e.g. `days >= 12`", e)
 
     def _bool_name(self, e: c.Name, scope: Scope) -> Cond:
+        if e.name in self.broken:
+            raise _Fail
         param = self.params.get(e.name)
         if param is not None:
             if param.kind != "bool":
@@ -242,6 +246,8 @@ class Resolver:
 
     def _const(self, e: c.Expr, want: FieldInfo) -> _Const:
         """Evaluate a constant side; enumeration values may be written bare."""
+        if isinstance(e, c.Name) and e.name in self.broken:
+            raise _Fail  # its own diagnostic says what is wrong; no second one here
         if isinstance(e, c.Name):
             param = self.params.get(e.name)
             if param is not None:
@@ -287,6 +293,9 @@ class Resolver:
             return _Const("bool", TRUE if p.flag else FALSE, name)
         if p.kind == "text":
             return _Const("symbol", p.text or "", name)
+        if p.kind == "list":
+            raise self._fail("type-mismatch", f"parameter `{c.to_source(e)}` is a list",
+                             f"test membership: `x in {c.to_source(e)}`", e)
         raise self._fail("type-mismatch", f"parameter `{c.to_source(e)}` is a window",
                          "use a window in a measure's `within:`", e)
 
@@ -381,9 +390,14 @@ class Resolver:
             spec = InputSpec(f"c:{info.name}:{k.value}", "contains", "symbol",
                              field=info.name, arg=str(k.value))
             return self._leaf(_Quantity(spec.key, FieldInfo(spec.key, "bool"), spec), "eq", TRUE)
+        if isinstance(container, c.Name) and container.name in self.params \
+                and self.params[container.name].kind == "list":
+            items = tuple(c.String(v, container.span)
+                          for v in self.params[container.name].items)
+            container = c.ListLit(items, container.span)
         if not isinstance(container, c.ListLit):
-            raise self._fail("type-mismatch", "`in` needs a list, e.g. `[cdd, cddu]`", None,
-                             container)
+            raise self._fail("type-mismatch", "`in` needs a list, e.g. `[cdd, cddu]` or a list "
+                             "parameter", None, container)
         q = self._lookup(e.item, scope)
         if q is None:
             raise self._fail("unknown-name", f"`{c.to_source(e.item)}` is not a field or "
@@ -446,11 +460,15 @@ class Resolver:
         if isinstance(e, c.Call) and e.func in _DATE_SHIFTS and len(e.args) == 2:
             base = self._bound(e.args[0])
             amount = e.args[1]
-            if base.ordinal is not None or not isinstance(amount, c.Number):
+            number = amount.value if isinstance(amount, c.Number) else None
+            if isinstance(amount, c.Name) and amount.name in self.params:
+                number = self.params[amount.name].number
+            if base.ordinal is not None or number is None or number != int(number):
                 raise self._fail("invalid-value", f"`{e.func}` takes `submitted_date` and a "
-                                 "whole number", "e.g. `months_before(submitted_date, 18)`", e)
+                                 "whole number (or a number parameter)",
+                                 "e.g. `months_before(submitted_date, 18)`", e)
             sign, unit = _DATE_SHIFTS[e.func]
-            n = sign * int(amount.value)
+            n = sign * int(number)
             return DateBound(months=n) if unit == "m" else DateBound(days=n)
         raise self._fail("invalid-value", f"`{c.to_source(e)}` is not a date",
                          "use a date, a date parameter or `months_before(submitted_date, N)`", e)
