@@ -47,9 +47,9 @@ from fundrules.policies.ir import (
     CFact,
     CLeaf,
     CNot,
-    COr,
     CompiledPack,
     Cond,
+    COr,
     Status,
     Value,
 )

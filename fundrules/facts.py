@@ -22,10 +22,10 @@ from fundrules.policies.ir import (
     CAnd,
     CLeaf,
     CNot,
-    COr,
     CompiledPack,
-    CondFn,
     Cond,
+    CondFn,
+    COr,
     DateBound,
     InputSpec,
     ItemExpr,
@@ -143,7 +143,7 @@ def _item_values(item: Any, fields: Iterable[str], currency: str, extra: Mapping
 
 
 def _item_expr(expr: ItemExpr, item: Any, currency: str, cap: int | None) -> _Interval:
-    """Interval of a per-item value; absent fields are unknown (``days`` is capped by the calendar)."""
+    """Interval of a per-item value; absent fields are unknown (`days`: capped by the calendar)."""
     if expr.kind == "const":
         return expr.const, expr.const
     if expr.kind == "field":
@@ -155,25 +155,25 @@ def _item_expr(expr: ItemExpr, item: Any, currency: str, cap: int | None) -> _In
             return 0, cap if expr.field == "days" else None
         return value.lo, value.hi
     parts = [_item_expr(a, item, currency, cap) for a in expr.args]
+    los = [p[0] for p in parts]
+    his = [p[1] for p in parts]
     if expr.kind == "add":
-        lo = sum(p[0] for p in parts) if all(p[0] is not None for p in parts) else None
-        hi = sum(p[1] for p in parts) if all(p[1] is not None for p in parts) else None
-        return lo, hi  # type: ignore[return-value]
+        lo_known = [x for x in los if x is not None]
+        hi_known = [x for x in his if x is not None]
+        return (sum(lo_known) if len(lo_known) == len(los) else None,
+                sum(hi_known) if len(hi_known) == len(his) else None)
     # greatest / least: the fields an applicant reports (absent ones are skipped), see A6
-    given = [(a, p) for a, p in zip(expr.args, parts, strict=True)
-             if a.kind != "field" or _get(item, a.field or "") is not None]
-    if not given:
+    keep = [i for i, a in enumerate(expr.args)
+            if a.kind != "field" or _get(item, a.field or "") is not None]
+    if not keep:
         return (0, None) if expr.kind == "greatest" else (0, cap)
-    los = [p[0] for _, p in given]
-    his = [p[1] for _, p in given]
-    pick = max if expr.kind == "greatest" else min
-    lo = pick(x for x in los if x is not None) if any(x is not None for x in los) else None
+    known_lo = [x for x in (los[i] for i in keep) if x is not None]
+    kept_hi = [his[i] for i in keep]
+    known_hi = [x for x in kept_hi if x is not None]
     if expr.kind == "greatest":
-        hi = None if any(x is None for x in his) else max(x for x in his if x is not None)
-    else:
-        known = [x for x in his if x is not None]
-        hi = min(known) if known else None
-    return lo, hi
+        return (max(known_lo) if known_lo else None,
+                max(known_hi) if len(known_hi) == len(kept_hi) else None)
+    return min(known_lo) if known_lo else None, min(known_hi) if known_hi else None
 
 
 def _window_share(item: Any, window: tuple[int, int] | None, path: str
@@ -259,11 +259,12 @@ def _measure(applicant: Applicant, plan: _MeasurePlan, pack: CompiledPack, today
         missing += item_missing + gaps
         notes += item_notes
         if m.aggregate == "count":
-            v_lo, v_hi = 1, 1
+            v_lo: int | float | None = 1
+            v_hi: int | float | None = 1
         else:
             assert m.value is not None
             cap = share[0] + share[1] if share else None
-            v_lo, v_hi = _item_expr(m.value, item, pack.currency, cap)  # type: ignore[assignment]
+            v_lo, v_hi = _item_expr(m.value, item, pack.currency, cap)
             if v_lo != v_hi or v_lo is None:
                 missing += [f"{path}.{f}" for f in plan.value_fields if _get(item, f) is None]
             if share is not None and share[1] > 0:

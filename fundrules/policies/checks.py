@@ -35,10 +35,10 @@ def pack_checks(report: Report, node_at: NodeAt, pack: PackModel) -> None:
                 report("duplicate-id", f"rule id `{rule.id}` is used twice (also at "
                        f"{seen[rule.id]})", "give each rule its own id", node_at(section, i, "id"))
             seen.setdefault(rule.id, where)
-            for call in rule.calls or ():
-                if call not in call_ids:
-                    report("invalid-value", f"rule `{rule.id}` names call `{call}`, which the "
-                           "pack does not have", suggest(call, call_ids),
+            for call_id in rule.calls or ():
+                if call_id not in call_ids:
+                    report("invalid-value", f"rule `{rule.id}` names call `{call_id}`, which "
+                           "the pack does not have", suggest(call_id, call_ids),
                            node_at(section, i, "calls"))
     tiers = pack.award.tiers if pack.award and pack.award.tiers else ()
     for i, tier in enumerate(tiers):

@@ -12,7 +12,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from fundrules.diagnostics import Diagnostic, sorted_diagnostics
 from fundrules.policies.ir import (
@@ -32,7 +32,14 @@ from fundrules.policies.ir import (
     WindowSpec,
 )
 from fundrules.policies.loader import Node
-from fundrules.policies.model import AwardModel, CallModel, PackModel, RuleModel, suggest
+from fundrules.policies.model import (
+    AwardModel,
+    CallModel,
+    PackModel,
+    RuleModel,
+    TierModel,
+    suggest,
+)
 from fundrules.policies.params import Param, interpolate, parse_param
 from fundrules.policies.resolve import Resolver, Scope
 
@@ -158,7 +165,7 @@ def _params(ctx: _Ctx, index: int, call: CallModel) -> dict[str, Param]:
     return params
 
 
-def _messages(ctx: _Ctx, owner: str, messages: Mapping[str, str] | None, node: Node,
+def _messages(ctx: _Ctx, owner: str, messages: Mapping[Any, str] | None, node: Node,
               params: dict[str, Param]) -> dict[str, str]:
     messages = messages or {}
     for lang in ctx.pack.languages:
@@ -195,7 +202,7 @@ def _measures(ctx: _Ctx, res: Resolver) -> tuple[list[MeasureSpec], dict[str, st
         within = _within(ctx, res, name, m.within) if m.within is not None else None
         kind = value[1] if value else "number"
         kinds[name] = kind
-        if m.where is not None and where is None or m.sum and value is None:
+        if (m.where is not None and where is None) or (m.sum and value is None):
             continue
         if m.within is not None and within is None:
             continue
@@ -260,7 +267,8 @@ def _award(ctx: _Ctx, res: Resolver, scope: Scope, award: AwardModel, base: tupl
            ) -> tuple[AwardSpec, list[CompiledRule]]:
     tiers: list[AwardTier] = []
     rules: list[CompiledRule] = []
-    models = award.tiers if award.tiers is not None else (award,)
+    models: tuple[TierModel | AwardModel, ...] = award.tiers if award.tiers is not None \
+        else (award,)
     for i, tier in enumerate(models):
         path = (*base, "tiers", i) if award.tiers is not None else base
         node = ctx.node(*path)

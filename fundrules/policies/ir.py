@@ -32,16 +32,17 @@ __all__ = [
     "CompiledPack",
     "CompiledRule",
     "Cond",
-    "DateBound",
+    "CondFn",
     "Const",
+    "DateBound",
     "InputSpec",
+    "InputType",
     "ItemExpr",
     "MeasureSpec",
     "Op",
     "Status",
     "Value",
     "WindowSpec",
-    "CondFn",
     "compile_cond",
     "evaluate",
     "leaf_status",
@@ -124,7 +125,7 @@ Cond: TypeAlias = "CLeaf | CFact | CConst | CNot | CAnd | COr"
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ItemExpr:
-    """A per-item value for a measure's ``sum``: a field, ``greatest``/``least``, ``+``, or a constant."""
+    """A per-item value for a `sum`: a field, `greatest`/`least`, `+`, or a constant."""
 
     kind: Literal["field", "greatest", "least", "add", "const"]
     field: str | None = None
@@ -155,13 +156,16 @@ class MeasureSpec:
     within: tuple[DateBound, DateBound] | None
 
 
+InputType = Literal["number", "money", "date", "symbol", "instant"]
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class InputSpec:
     """A value a rule reads: an applicant field, a measure, an income figure, ..."""
 
     key: str
     kind: Literal["field", "contains", "measure", "income", "submitted"]
-    type: Literal["number", "money", "date", "symbol", "instant"]
+    type: InputType
     field: str | None = None
     arg: str | None = None
     arg2: str | None = None

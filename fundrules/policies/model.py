@@ -248,18 +248,31 @@ _PATTERNS = {  # a model's regex -> the same rule in words, with an example
 }
 
 
+_UNIONS = {  # fields that accept two forms: one message for both of pydantic's complaints
+    "within": ("the name of a window parameter or a list of two dates",
+               "write e.g. `within: activity_window` or `within: [2019-09-01, 2020-02-29]`; "
+               "put a bound that contains a comma in quotes"),
+    "enabled": ("`true`, `false` or the name of a `true`/`false` parameter",
+                "write e.g. `enabled: exclude_netflix_workers`"),
+}
+
+
 def _shown(node: Node) -> str:
     """How a wrong value is named in a message: its text, or what kind of thing it is."""
     if node.is_mapping():
         return "a mapping"
-    if node.is_sequence():
-        return "a list"
+    if isinstance(node.value, list):
+        return f"a list of {len(node.value)} item" + ("s" if len(node.value) != 1 else "")
     return "nothing" if node.value is None else f"`{node.value}`"
 
 
 def _diagnostic(err: Any, root: Node, file: str) -> Diagnostic:
     loc = tuple(s for s in err["loc"] if not (isinstance(s, str) and s.startswith("function-")))
     kind, ctx = err["type"], err.get("ctx") or {}
+    for i, step in enumerate(loc):  # a union member's tag (`str`, `tuple[str, str]`, ...)
+        if isinstance(step, str) and not _descend(root, loc[:i])[0].is_mapping():
+            loc, kind = loc[:i], "union"
+            break
     on_key = bool(loc) and loc[-1] == "[key]"  # a mapping's key (e.g. a parameter name)
     if on_key:
         loc = loc[:-1]
@@ -283,6 +296,9 @@ def _diagnostic(err: Any, root: Node, file: str) -> Diagnostic:
                     f"add `{loc[-1]}:` here (see docs/pack-format.md)", node.mark)
     mark = parent.key_marks.get(str(loc[-1]), node.mark) if on_key else node.mark
     got = f"`{loc[-1]}`" if on_key else _shown(node) if stuck is None else "this value"
+    if kind == "union" and str(loc[-1]) in _UNIONS:
+        wanted, hint = _UNIONS[str(loc[-1])]
+        return diag("wrong-type", f"`{name}` must be {wanted}, not {got}", hint, mark)
     if kind == "string_pattern_mismatch" and ctx.get("pattern") in _PATTERNS:
         rule, example = _PATTERNS[ctx["pattern"]]
         return diag("invalid-value", f"`{name}`: {got} is not {rule}", f"write {example}", mark)
@@ -316,4 +332,5 @@ def build_pack(root: Node, file: str) -> tuple[PackModel | None, list[Diagnostic
     try:
         return PackModel.model_validate(root.to_plain()), []
     except ValidationError as exc:
-        return None, [_diagnostic(e, root, file) for e in exc.errors()]
+        found = [_diagnostic(e, root, file) for e in exc.errors()]
+        return None, list(dict.fromkeys(found))  # a union's members say the same thing once

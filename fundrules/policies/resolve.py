@@ -23,10 +23,11 @@ from fundrules.policies.ir import (
     CFact,
     CLeaf,
     CNot,
-    COr,
     Cond,
+    COr,
     DateBound,
     InputSpec,
+    InputType,
     ItemExpr,
     Op,
 )
@@ -316,7 +317,7 @@ class Resolver:
         if isinstance(left.value, str) or isinstance(right.value, str):
             raise self._fail("type-mismatch", "arithmetic needs numbers", None, e)
         kinds = {left.kind, right.kind}
-        if e.op in "+-" and kinds == {"money"} or kinds == {"number"}:
+        if (e.op in "+-" and kinds == {"money"}) or kinds == {"number"}:
             kind: Kind = left.kind
         elif e.op in "*/" and kinds == {"money", "number"}:
             kind = "money"
@@ -406,7 +407,7 @@ class Resolver:
             return CConst("unmet")
         leaves = [self._typed_leaf(q, "eq", item, item) for item in container.items]
         if q.info.kind in ("symbol", "text", "bool"):
-            values = tuple(sorted({lf.value for lf in leaves if isinstance(lf, CLeaf)}, key=str))
+            values = tuple(sorted({str(lf.value) for lf in leaves if isinstance(lf, CLeaf)}))
             return CLeaf(q.key, "in", values, numeric=False)
         return COr(tuple(leaves))
 
@@ -478,8 +479,8 @@ def _num(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _input_type(kind: Kind) -> str:  # type: ignore[return]
-    if kind in ("number", "money", "date", "instant"):
+def _input_type(kind: Kind) -> InputType:
+    if kind == "number" or kind == "money" or kind == "date" or kind == "instant":
         return kind
     return "symbol"
 

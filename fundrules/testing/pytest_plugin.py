@@ -64,5 +64,5 @@ class CaseItem(pytest.Item):
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> CaseFile | None:
     """Collect YAML case files."""
     if _is_case_file(file_path):
-        return CaseFile.from_parent(parent, path=file_path)  # type: ignore[no-any-return]
+        return CaseFile.from_parent(parent, path=file_path)
     return None
