@@ -18,6 +18,7 @@ in docs/performance.md measure.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import threading
 from typing import Any
@@ -228,7 +229,7 @@ def fr_graph() -> dict[str, Any]:
              _node("award", "decisionTableNode", table), _node("out", "outputNode")]
     order = ["in", "measures", "criteria", "award", "out"]
     edges = [{"id": f"e{i}", "sourceId": s, "targetId": t, "type": "edge"}
-             for i, (s, t) in enumerate(zip(order, order[1:], strict=False))]
+             for i, (s, t) in enumerate(itertools.pairwise(order))]
     return {"nodes": nodes, "edges": edges}
 
 

@@ -123,10 +123,25 @@ class Engine:
         return [self._decide(p, person, lang, strict_call=False) for p in self._packs.values()]
 
     def evaluate_many(self, applicants: Iterable[Applicant | Mapping[str, object]],
-                      pack: str, *, lang: str | None = None) -> Iterator[Decision]:
-        """Decide applicants one by one (an iterator: memory stays bounded)."""
-        for applicant in applicants:
-            yield self.evaluate(applicant, pack, lang=lang)
+                      pack: str, *, lang: str | None = None, jobs: int | None = 1
+                      ) -> Iterator[Decision]:
+        """Decide applicants in input order (an iterator: memory stays bounded).
+
+        ``jobs`` > 1 spreads the work over that many processes (``None``: every core),
+        each building its own engine once; the decisions and their order are the same.
+        A script that uses processes must guard its entry point with
+        ``if __name__ == "__main__":``. An invalid applicant raises its error at its place.
+        """
+        if jobs is not None and jobs < 1:
+            raise ValueError(f"jobs must be 1 or more, not {jobs}")
+        if jobs == 1:
+            for applicant in applicants:
+                yield self.evaluate(applicant, pack, lang=lang)
+            return
+        from fundrules.batch import decide_in_parallel  # the batch layer sits above this one
+
+        yield from decide_in_parallel(self.pack(pack), applicants, lang=lang, jobs=jobs,
+                                      backend="python" if self.backend == "python" else "durable")
 
     def _decide(self, pack: Pack, person: Applicant, lang: str | None, *,
                 strict_call: bool) -> Decision:

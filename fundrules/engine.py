@@ -269,9 +269,8 @@ class DurableBackend:
                 if rule_id is not None and then is not None:
                     run.trace.append(rule_id)
                     run.statuses[then] = status  # type: ignore[assignment]
-                c.retract_fact(fact)
                 fact[prop] = status if rule_id is not None else 1
-                c.assert_fact(fact)
+                c.post(fact)  # the matched event is consumed: nothing to retract
             except BaseException as exc:  # recorded: durable_rules would swallow it
                 run.error = run.error or exc
                 raise
@@ -303,7 +302,7 @@ class DurableBackend:
             self._next_slot += 1
             run = self._run = _Run()
             try:
-                self._host.assert_fact(prepared.name, self._fact(prepared, values, sid))
+                self._host.post(prepared.name, self._fact(prepared, values, sid))
             except Exception as exc:  # durable_rules raises bare Exceptions
                 run.error = run.error or exc
             finally:

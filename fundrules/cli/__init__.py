@@ -11,7 +11,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from fundrules.cli import _check, _evaluate, _test
+from fundrules.cli import (
+    _allocate,
+    _batch,
+    _check,
+    _diff,
+    _evaluate,
+    _explain,
+    _schema,
+    _synth,
+    _test,
+)
 
 __all__ = ["main"]
 
@@ -28,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     _evaluate.add_parser(sub)
     _check.add_parser(sub)
     _test.add_parser(sub)
+    _batch.add_parser(sub)
+    _allocate.add_parser(sub)
+    _synth.add_parser(sub)
+    _diff.add_parser(sub)
+    _explain.add_parser(sub)
+    _schema.add_parser(sub)
     return parser
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
+from fundrules.diagnostics import Diagnostic
 from fundrules.policies.pack import check_pack
 from fundrules.policies.registry import builtin_pack_dir, pack_files
 
@@ -17,10 +19,39 @@ def add_parser(sub: Any) -> None:
     """Register the subcommand."""
     p = sub.add_parser("check", help="report every problem of pack files",
                        description="Check packs (default: the built-in ones). Prints "
-                       "file:line:col: code: message. Exit 1 when any pack has an error.")
+                       "file:line:col: code: message, the line with a caret under the "
+                       "column, and a hint. Exit 1 when any pack has an error.")
     p.add_argument("files", nargs="*", metavar="PACK_FILE")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=run)
+
+
+def _source_lines(file: str) -> list[str]:
+    """The file's lines as the loader counted them ('' when it cannot be read)."""
+    try:
+        return Path(file).read_bytes().decode("utf-8-sig", "replace").splitlines()
+    except OSError:
+        return []
+
+
+def _excerpt(d: Diagnostic, lines: list[str]) -> list[str]:
+    """The offending line and a caret under the column, as compilers show them."""
+    if d.line is None or not 0 < d.line <= len(lines):
+        return []
+    text = lines[d.line - 1]
+    number = f"{d.line:>5} | "
+    out = [number + text]
+    if d.column is not None:
+        pad = "".join(c if c == "\t" else " " for c in text[:d.column - 1])
+        out.append(" " * (len(number) - 2) + "| " + pad + "^")
+    return out
+
+
+def _text(d: Diagnostic, lines: list[str]) -> str:
+    """``file:line:col: code: message``, the excerpt, then the hint."""
+    head = d.format().split("\n")[0] + (" (warning)" if d.severity == "warning" else "")
+    tail = [f"    hint: {d.hint}"] if d.hint else []
+    return "\n".join([head, *_excerpt(d, lines), *tail])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
                          ensure_ascii=False))
     else:
         for file, diagnostics in found.items():
+            lines = _source_lines(file) if diagnostics else []
             for d in diagnostics:
-                print(d.format())
+                print(_text(d, lines))
             if not diagnostics:
                 print(f"{file}: ok")
         warnings = sum(len(ds) for ds in found.values()) - errors

@@ -30,7 +30,7 @@ def pack_checks(report: Report, node_at: NodeAt, pack: PackModel) -> None:
     call_ids = [c.id for c in pack.calls]
     for section, rules in (("rules", pack.rules), ("exclusions", pack.exclusions)):
         for i, rule in enumerate(rules):
-            where = f"{section}[{i}]"
+            where = f"line {node_at(section, i, 'id').mark.line}"
             if rule.id in seen:
                 report("duplicate-id", f"rule id `{rule.id}` is used twice (also at "
                        f"{seen[rule.id]})", "give each rule its own id", node_at(section, i, "id"))
@@ -46,7 +46,7 @@ def pack_checks(report: Report, node_at: NodeAt, pack: PackModel) -> None:
             report("duplicate-id", f"award tier id `{tier.id}` is also used at {seen[tier.id]}",
                    "give each tier its own id", node_at("award", "tiers", i, "id"))
         if tier.id:
-            seen.setdefault(tier.id, f"award.tiers[{i}]")
+            seen.setdefault(tier.id, f"line {node_at('award', 'tiers', i, 'id').mark.line}")
     for i, call in enumerate(pack.calls):
         if call.id in call_ids[:i]:
             report("duplicate-id", f"call id `{call.id}` is used twice", "rename one call",
@@ -85,7 +85,7 @@ def order_rules(report: Report, node_at: NodeAt, rules: list[CompiledRule], *,
         if complete and r.kind == "rule" and r.then not in read:
             report("unused-fact", f"rule `{r.id}` concludes `{r.then}`, which nothing reads",
                    "use it in `eligible:` or another rule, or remove the rule",
-                   _rule_node(node_at, r), severity="warning")
+                   _rule_node(node_at, r, "then"), severity="warning")
     ordered: list[CompiledRule] = []
     state: dict[str, int] = {}  # 1 = visiting, 2 = done
 
@@ -97,7 +97,7 @@ def order_rules(report: Report, node_at: NodeAt, rules: list[CompiledRule], *,
             cycle = " -> ".join([*chain[chain.index(rule.id):], rule.id])
             report("rule-cycle", f"rules depend on each other in a cycle: {cycle}",
                    "break the cycle: a rule cannot (even indirectly) read its own conclusion",
-                   _rule_node(node_at, rule))
+                   _rule_node(node_at, rule, "when"))
             return False
         state[rule.id] = 1
         ok = True
@@ -112,7 +112,8 @@ def order_rules(report: Report, node_at: NodeAt, rules: list[CompiledRule], *,
     return ordered if ok else None
 
 
-def _rule_node(node_at: NodeAt, rule: CompiledRule) -> Node:
+def _rule_node(node_at: NodeAt, rule: CompiledRule, key: str) -> Node:
+    """Where a rule's ``key`` (``then``, ``when``) is written, to point at it."""
     root = node_at()
     for section in ("rules", "exclusions"):
         items = root.get(section)
@@ -121,5 +122,5 @@ def _rule_node(node_at: NodeAt, rule: CompiledRule) -> Node:
             for i, item in enumerate(items.value):
                 ident = item.get("id") if item.is_mapping() else None
                 if ident is not None and ident.value == rule.id:
-                    return node_at(section, i)
+                    return node_at(section, i, key)
     return root

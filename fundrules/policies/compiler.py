@@ -175,16 +175,19 @@ def _messages(ctx: _Ctx, owner: str, messages: Mapping[Any, str] | None, node: N
     return {lang: interpolate(text, params) for lang, text in messages.items()}
 
 
-def _refs(ctx: _Ctx, owner: str, cite: Iterable[str], settles: Iterable[str], node: Node) -> None:
-    for ref in cite:
+def _refs(ctx: _Ctx, owner: str, cite: Iterable[str], settles: Iterable[str],
+          path: tuple[str | int, ...]) -> None:
+    """Citations and settled ambiguities must be declared; each is located at its item."""
+    for i, ref in enumerate(cite):
         if ref not in ctx.pack.sources:
             ctx.report("unknown-source", f"`{owner}` cites `{ref}`, which is not under `sources:`",
-                       suggest(ref, ctx.pack.sources) or "declare it under `sources:`", node)
-    for ref in settles:
+                       suggest(ref, ctx.pack.sources) or "declare it under `sources:`",
+                       ctx.node(*path, "cite", i))
+    for i, ref in enumerate(settles):
         if ref not in ctx.pack.ambiguities:
             ctx.report("unknown-ambiguity", f"`{owner}` settles `{ref}`, which is not under "
                        "`ambiguities:`", suggest(ref, ctx.pack.ambiguities)
-                       or "declare it under `ambiguities:`", node)
+                       or "declare it under `ambiguities:`", ctx.node(*path, "settles", i))
 
 
 def _measures(ctx: _Ctx, res: Resolver) -> tuple[list[MeasureSpec], dict[str, str]]:
@@ -238,9 +241,8 @@ def _within(ctx: _Ctx, res: Resolver, name: str, within: str | tuple[str, str]
 
 def _rule(ctx: _Ctx, res: Resolver, scope: Scope, rule: RuleModel, path: tuple[str | int, ...],
           kind: Literal["rule", "priority", "exclusion"], then: str) -> CompiledRule | None:
-    node = ctx.node(*path)
     message = _messages(ctx, rule.id, rule.message, ctx.node(*path, "message"), res.params)
-    _refs(ctx, rule.id, rule.cite, rule.settles, node)
+    _refs(ctx, rule.id, rule.cite, rule.settles, path)
     resolved = res.condition(ctx.node(*path, "when"), scope)
     if resolved is None:
         return None
@@ -274,7 +276,7 @@ def _award(ctx: _Ctx, res: Resolver, scope: Scope, award: AwardModel, base: tupl
         node = ctx.node(*path)
         tier_id = getattr(tier, "id", None) or f"award-{i + 1}"
         when = getattr(tier, "when", None)
-        _refs(ctx, tier_id, tier.cite, tier.settles, node)
+        _refs(ctx, tier_id, tier.cite, tier.settles, path)
         message = _messages(ctx, tier_id, tier.message, ctx.node(*path, "message"), res.params) \
             if tier.message is not None or award.tiers is not None else {}
         rule_id = None

@@ -293,7 +293,7 @@ def _diagnostic(err: Any, root: Node, file: str) -> Diagnostic:
                     parent.key_marks.get(key, parent.mark))
     if kind == "missing":
         return diag("missing-key", f"{where} is missing the required key `{loc[-1]}`",
-                    f"add `{loc[-1]}:` here (see docs/pack-format.md)", node.mark)
+                    f"add `{loc[-1]}:` to {where} (see docs/pack-format.md)", node.mark)
     mark = parent.key_marks.get(str(loc[-1]), node.mark) if on_key else node.mark
     got = f"`{loc[-1]}`" if on_key else _shown(node) if stuck is None else "this value"
     if kind == "union" and str(loc[-1]) in _UNIONS:

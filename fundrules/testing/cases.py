@@ -9,6 +9,7 @@ optionally ``call``, ``award`` fields, ``reasons`` statuses by rule id, ``missin
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,8 +18,9 @@ from typing import Any
 from fundrules.api import Engine
 from fundrules.diagnostics import Diagnostic, FundrulesError
 from fundrules.policies.loader import Node, load_file
-from fundrules.policies.pack import load_pack
+from fundrules.policies.pack import display_path, load_pack
 from fundrules.policies.registry import builtin_pack_dir
+from fundrules.render import award_text
 from fundrules.schema import Decision
 
 __all__ = ["Case", "CaseResult", "load_cases", "run_case_file"]
@@ -97,7 +99,13 @@ def load_cases(path: str | os.PathLike[str]) -> list[Case]:
     return out
 
 
-def _compare(expect: Mapping[str, Any], decision: Decision) -> list[str]:
+def _compare(expect: Mapping[str, Any], decision: Decision, where: Mapping[str, str]
+             ) -> list[str]:
+    """Every difference, then (on failure) what a reader needs to find the cause."""
+    def at(rule: str) -> str:
+        found = where.get(rule) or where.get(f"{rule}@{decision.call}")
+        return f" ({found})" if found else ""
+
     problems = []
     if "outcome" in expect and expect["outcome"] != decision.outcome:
         problems.append(f"outcome: expected {expect['outcome']}, got {decision.outcome}")
@@ -108,7 +116,8 @@ def _compare(expect: Mapping[str, Any], decision: Decision) -> list[str]:
         want = expect["award"]
         if want is None or got is None:
             if want != got:
-                problems.append(f"award: expected {want}, got {got}")
+                problems.append(f"award: expected {_expected_award(expect)}, "
+                                f"got {award_text(decision.award)}")
         else:
             for key, value in want.items():
                 if str(got.get(key)) != str(value) and not _same_number(got.get(key), value):
@@ -116,15 +125,59 @@ def _compare(expect: Mapping[str, Any], decision: Decision) -> list[str]:
     statuses = {r.rule: r.status for r in decision.reasons}
     for rule, status in (expect.get("reasons") or {}).items():
         if statuses.get(rule) != status:
-            problems.append(f"criterion {rule}: expected {status}, got {statuses.get(rule)}")
+            problems.append(f"criterion {rule}: expected {status}, got {statuses.get(rule)}"
+                            + at(rule))
     if "missing" in expect and sorted(expect["missing"]) != sorted(decision.missing):
         problems.append(f"missing: expected {sorted(expect['missing'])}, "
                         f"got {sorted(decision.missing)}")
     if "trace" in expect and list(expect["trace"]) != list(decision.trace):
         problems.append(f"trace: expected {expect['trace']}, got {list(decision.trace)}")
-    if problems:
-        problems.append("criteria: " + ", ".join(f"{r}={s}" for r, s in statuses.items()))
-    return problems
+    if not problems:
+        return []
+    not_met = [f"{r}={s}{at(r)}" for r, s in statuses.items() if s != "met"]
+    return [f"expected: outcome {expect.get('outcome', '(not checked)')}, "
+            f"award {_expected_award(expect)}",
+            f"actual:   outcome {decision.outcome}, award {award_text(decision.award)}",
+            *problems,
+            *(["not met: " + ", ".join(not_met)] if not_met else []),
+            "criteria: " + ", ".join(f"{r}={s}" for r, s in statuses.items())]
+
+
+def _expected_award(expect: Mapping[str, Any]) -> str:
+    if "award" not in expect:
+        return "(not checked)"
+    want = expect["award"]
+    if not isinstance(want, dict):
+        return "none" if want is None else str(want)
+    if "amount" in want and set(want) <= {"kind", "amount", "currency"}:
+        return f"{want['amount']} {want.get('currency', '')}".strip()
+    return ", ".join(f"{k} {v}" for k, v in want.items())
+
+
+@functools.lru_cache(maxsize=32)
+def _criterion_lines(pack_file: str) -> dict[str, str]:
+    """``file:line`` of each criterion's ``id:`` in the pack (``window@call``: the window)."""
+    loaded = load_file(pack_file)
+    root = loaded.root
+    if root is None:
+        return {}
+    shown = display_path(Path(pack_file))
+    out: dict[str, str] = {}
+
+    def items(node: Node | None) -> list[Node]:
+        return node.value if node is not None and isinstance(node.value, list) else []
+
+    awards = [root.get("award"), *(c.get("award") for c in items(root.get("calls")))]
+    tiers = [t for a in awards if a is not None for t in items(a.get("tiers"))]
+    for item in [*items(root.get("rules")), *items(root.get("exclusions")), *tiers]:
+        ident = item.get("id")
+        if ident is not None and isinstance(ident.value, str):
+            out.setdefault(ident.value, f"{shown}:{ident.mark.line}")
+    for call in items(root.get("calls")):
+        ident, window = call.get("id"), call.get("window")
+        if ident is not None and window is not None:
+            out[f"window@{ident.value}"] = f"{shown}:{window.mark.line}"
+    return out
 
 
 def _same_number(a: object, b: object) -> bool:
@@ -156,7 +209,8 @@ def run_case(case: Case, backend: str = "durable") -> CaseResult:
         decision = engine.evaluate(case.applicant, case.pack)
     except FundrulesError as exc:
         return CaseResult(case, None, tuple(d.format() for d in exc.diagnostics))
-    return CaseResult(case, decision, tuple(_compare(case.expect, decision)))
+    where = _criterion_lines(engine.pack(case.pack).file)
+    return CaseResult(case, decision, tuple(_compare(case.expect, decision, where)))
 
 
 def run_case_file(path: str | os.PathLike[str], backend: str = "durable") -> list[CaseResult]:

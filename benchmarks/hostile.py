@@ -1,0 +1,57 @@
+"""Time and memory of every hostile case of tests/hostile/, one fresh process per case.
+
+    python benchmarks/hostile.py
+
+For each catalogue entry (hostile applicant files, hostile packs) prints what fundrules
+answered, the wall time of the load (``read_applicant`` / ``load_pack``) and of the CLI
+(``fundrules evaluate`` / ``fundrules check``), and how much the child's peak RSS grew
+over what importing fundrules already cost. The budget for packs is 1 s and 100 MB.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.hostile import test_hostile_applicants as applicants  # noqa: E402
+from tests.hostile import test_hostile_packs as packs  # noqa: E402
+from tests.hostile._isolated import run_isolated  # noqa: E402
+
+__all__ = ["main"]
+
+
+def _table(mode: str, names: list[str], write: object) -> list[tuple[str, float, float]]:
+    print(f"\n### hostile {mode}s\n")
+    print("| case | answer | load ms | CLI ms | peak RSS growth MiB |\n|---|---|---:|---:|---:|")
+    worst: list[tuple[str, float, float]] = []
+    for name in names:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = write(Path(tmp), name)  # type: ignore[operator]
+            got = run_isolated(mode, path)
+        answer = (f"{got['error']} {', '.join(dict.fromkeys(got['codes']))} (exit {got['exit']})"
+                  if got["error"] else f"accepted (exit {got['exit']})")
+        if got["unexpected"]:
+            answer = f"**{got['unexpected']}**"
+        print(f"| {name} | {answer} | {got['seconds'] * 1000:,.1f} | "
+              f"{got['cli_seconds'] * 1000:,.1f} | {got['peak_growth_mib']:,.1f} |", flush=True)
+        worst.append((name, got["seconds"] + got["cli_seconds"], got["peak_growth_mib"]))
+    return worst
+
+
+def main() -> int:
+    """Print both tables and the worst cases."""
+    rows = _table("applicant", list(applicants.CATALOGUE), applicants.write_case)
+    rows += _table("pack", list(packs.CATALOGUE), packs.write_case)
+    slow = max(rows, key=lambda r: r[1])
+    big = max(rows, key=lambda r: r[2])
+    print(f"\nslowest: {slow[0]} ({slow[1]:.2f} s load + CLI); "
+          f"largest: {big[0]} ({big[2]:.1f} MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,497 @@
+"""Batch evaluation: many applicants, several packs, several processes, input order kept.
+
+A fund administrator decides thousands of applications at once. Inputs are streamed (JSON
+Lines read line by line, a folder file by file) and handed to worker processes in chunks;
+only a few chunks per worker are in flight, so memory stays bounded whatever the input
+size, and results come back in input order. Each worker builds its own Engine once.
+Workers start with ``forkserver`` (``spawn`` where it does not exist), never ``fork``:
+durable_rules is not fork-safe. An input that cannot be read or validated becomes a
+:class:`Failure` in its place and never stops the batch; a worker that dies is replaced
+and the inputs it held are retried one by one, so the one that killed it is reported
+and nothing else is lost.
+"""
+
+from __future__ import annotations
+
+import codecs
+import collections
+import dataclasses
+import itertools
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from fundrules.api import BackendName, Engine
+from fundrules.applicants import read_applicant
+from fundrules.diagnostics import (
+    ApplicantError,
+    Diagnostic,
+    EngineError,
+    FundrulesError,
+    PackError,
+    UnknownPackError,
+)
+from fundrules.policies.pack import Pack
+from fundrules.schema import Applicant, Decision, parse_applicant
+
+__all__ = [
+    "MAX_LINE_BYTES",
+    "BatchResult",
+    "BatchSummary",
+    "Failure",
+    "Input",
+    "InputSource",
+    "decide_in_parallel",
+    "default_jobs",
+    "evaluate_inputs",
+    "record_lines",
+    "run_batch",
+]
+
+#: The longest JSON Lines line read (a maximal valid applicant is far smaller).
+MAX_LINE_BYTES = 16 * 1024 * 1024
+_CHUNK_ITEMS = 64
+_CHUNK_CHARS = 4 * 1024 * 1024
+_IN_FLIGHT = 3  # chunks queued per worker: enough to keep it busy, few enough to bound memory
+_SUFFIXES = (".json", ".yaml", ".yml")
+_ERRORS: dict[str, type[FundrulesError]] = {
+    cls.__name__: cls for cls in (ApplicantError, EngineError, PackError, UnknownPackError)
+}
+Where = Literal["line", "file", "item"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Input:
+    """One input of a batch and where it came from.
+
+    ``where`` is ``"line"`` (``at`` = 1-based line number, ``data`` = the line's text),
+    ``"file"`` (``at`` = the file's path; the worker reads it) or ``"item"`` (``at`` =
+    0-based index, ``data`` = an Applicant or a mapping). ``problem`` is set when the input
+    could not even be read (a line too long, not UTF-8).
+    """
+
+    where: Where
+    at: int | str
+    data: object = None
+    problem: Diagnostic | None = None
+    source: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Failure:
+    """Why an input could not be decided against a pack: the error's class and diagnostics."""
+
+    error: str
+    diagnostics: tuple[Diagnostic, ...]
+
+    @classmethod
+    def of(cls, exc: FundrulesError) -> Failure:
+        """The failure an exception describes."""
+        return cls(type(exc).__name__, exc.diagnostics)
+
+    def exception(self) -> FundrulesError:
+        """The exception to raise for it (same class as the one caught)."""
+        return _ERRORS.get(self.error, FundrulesError)(self.diagnostics)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What became of one input: one Decision or Failure per pack, in the packs' order."""
+
+    where: Where
+    at: int | str
+    applicant: Applicant | None
+    results: tuple[Decision | Failure, ...]
+
+
+def _bug(message: str) -> Failure:
+    return Failure("EngineError", (Diagnostic(
+        "engine-failure", message, hint="this is a fundrules bug: please report it with "
+        "the input"),))
+
+
+# --- reading inputs --------------------------------------------------------------------
+
+
+class InputSource:
+    """The inputs of a batch, read lazily (JSON Lines, or a folder of applicant files).
+
+    A JSON Lines file is read line by line; a folder's JSON/YAML files are read
+    recursively, in sorted path order, hidden ones skipped. Blank lines are skipped and
+    counted in ``blank_lines``; ``size`` and ``done`` (bytes for a file, files for a
+    folder) let a caller show progress.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.blank_lines = 0
+        self.done = 0
+        self._files: list[Path] | None = None
+        try:
+            if self.path.is_dir():
+                self._files = sorted(
+                    p for p in self.path.rglob("*")
+                    if p.suffix.lower() in _SUFFIXES and p.is_file()
+                    and not any(part.startswith(".")
+                                for part in p.relative_to(self.path).parts))
+                self.size = len(self._files)
+            else:
+                with open(self.path, "rb"):
+                    pass
+                self.size = self.path.stat().st_size
+        except OSError as exc:
+            reason = (exc.strerror or type(exc).__name__).lower()
+            raise ApplicantError([Diagnostic(
+                "file-unreadable", f"cannot read `{self.path}`: {reason}",
+                hint="give a JSON Lines file or a folder of JSON/YAML applicant files",
+                file=str(self.path))]) from None
+
+    @property
+    def is_folder(self) -> bool:
+        """Whether the inputs are a folder's files (else JSON Lines)."""
+        return self._files is not None
+
+    def __iter__(self) -> Iterator[Input]:
+        if self._files is not None:
+            for file in self._files:
+                self.done += 1
+                yield Input("file", str(file))
+        else:
+            yield from self._lines()
+
+    def _lines(self) -> Iterator[Input]:
+        name = str(self.path)
+        with open(self.path, "rb") as fh:
+            number = 0
+            while raw := fh.readline(MAX_LINE_BYTES + 1):
+                number += 1
+                self.done += len(raw)
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    while (more := fh.readline(1 << 20)) and not more.endswith(b"\n"):
+                        self.done += len(more)
+                    self.done += len(more)
+                    yield Input("line", number, problem=Diagnostic(
+                        "applicant-invalid", f"the line is longer than {MAX_LINE_BYTES} bytes",
+                        hint="write one applicant per line", file=name, line=number))
+                    continue
+                if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8):]
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield Input("line", number, problem=Diagnostic(
+                        "applicant-invalid", "the line is not UTF-8 text",
+                        hint="save the file as UTF-8", file=name, line=number,
+                        column=exc.start + 1))
+                    continue
+                if text.strip():
+                    yield Input("line", number, text, source=name)
+                else:
+                    self.blank_lines += 1
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"the key `{key[:60]}` appears twice in one object")
+        found[key] = value
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"`{name}` is not a JSON number")
+
+
+def _parse(item: Input) -> Applicant:
+    """The applicant of one input; :class:`ApplicantError` naming line (or file) and field."""
+    if item.problem is not None:
+        raise ApplicantError([item.problem])
+    if item.where == "file":
+        return read_applicant(str(item.at))
+    if item.where == "item":
+        return parse_applicant(item.data)
+    assert isinstance(item.data, str) and isinstance(item.at, int)
+    try:
+        data = json.loads(item.data, object_pairs_hook=_no_duplicates,
+                          parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise ApplicantError([Diagnostic(
+            "applicant-invalid", f"the line is not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]}",
+            hint="write one JSON object per line", file=item.source, line=item.at,
+            column=exc.colno)]) from None
+    except (ValueError, RecursionError) as exc:
+        raise ApplicantError([Diagnostic(
+            "applicant-invalid", f"the line cannot be read: {str(exc)[:200] or 'too deep'}",
+            hint="write one JSON object per line", file=item.source, line=item.at)]) from None
+    try:
+        return parse_applicant(data, file=item.source)
+    except ApplicantError as exc:
+        raise ApplicantError([dataclasses.replace(d, line=item.at)
+                              for d in exc.diagnostics]) from None
+
+
+# --- the work of one process -------------------------------------------------------------
+
+
+class _Worker:
+    """Decides inputs against packs; one per process, with one Engine per pack."""
+
+    def __init__(self, packs: Sequence[Pack], backend: BackendName, lang: str | None,
+                 keep_applicants: bool) -> None:
+        self.engines = [(p.id, Engine([p], backend=backend)) for p in packs]
+        self.lang = lang
+        self.keep = keep_applicants
+
+    def run(self, chunk: Sequence[Input]) -> list[BatchResult]:
+        return [self.one(item) for item in chunk]
+
+    def one(self, item: Input) -> BatchResult:
+        try:
+            applicant = _parse(item)
+        except FundrulesError as exc:
+            return self._failed(item, Failure.of(exc))
+        except Exception as exc:  # a bug: reported in place, the batch goes on
+            return self._failed(item, _bug(f"reading the input failed: {exc!r}"[:500]))
+        results: list[Decision | Failure] = []
+        for pack_id, engine in self.engines:
+            try:
+                results.append(engine.evaluate(applicant, pack_id, lang=self.lang))
+            except FundrulesError as exc:
+                results.append(Failure.of(exc))
+            except Exception as exc:
+                results.append(_bug(f"deciding against `{pack_id}` failed: {exc!r}"[:500]))
+        return BatchResult(item.where, item.at, applicant if self.keep else None, tuple(results))
+
+    def _failed(self, item: Input, failure: Failure) -> BatchResult:
+        return BatchResult(item.where, item.at, None, (failure,) * len(self.engines))
+
+
+_WORKER: _Worker | None = None
+
+
+def _start_worker(packs: Sequence[Pack], backend: BackendName, lang: str | None,
+                  keep: bool) -> None:
+    global _WORKER
+    _WORKER = _Worker(packs, backend, lang, keep)
+
+
+def _run_chunk(chunk: Sequence[Input]) -> list[BatchResult]:
+    assert _WORKER is not None, "worker not started"
+    return _WORKER.run(chunk)
+
+
+# --- many processes, input order kept ------------------------------------------------------
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _chunks(inputs: Iterable[Input]) -> Iterator[list[Input]]:
+    chunk: list[Input] = []
+    size = 0
+    for item in inputs:
+        chunk.append(item)
+        size += len(item.data) if isinstance(item.data, str) else 1000
+        if len(chunk) >= _CHUNK_ITEMS or size >= _CHUNK_CHARS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+class _Pool:
+    """A process pool that can be replaced when a worker dies."""
+
+    def __init__(self, jobs: int, initargs: tuple[Any, ...]) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        self._context = multiprocessing.get_context(
+            "forkserver" if "forkserver" in methods else "spawn")
+        self._jobs = jobs
+        self._initargs = initargs
+        self.executor = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self._jobs, mp_context=self._context,
+                                   initializer=_start_worker, initargs=self._initargs)
+
+    def submit(self, chunk: list[Input]) -> Future[list[BatchResult]]:
+        return self.executor.submit(_run_chunk, chunk)
+
+    def renew(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.executor = self._new()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _isolate(pool: _Pool, chunk: list[Input], width: int) -> list[BatchResult]:
+    """Run a chunk that failed one input at a time, so only the culprit is reported."""
+    out: list[BatchResult] = []
+    for item in chunk:
+        try:
+            out += pool.submit([item]).result()
+        except BrokenProcessPool:
+            pool.renew()
+            out.append(BatchResult(item.where, item.at, None, (_bug(
+                "the worker process died while deciding this input"),) * width))
+        except Exception as exc:  # e.g. an object that cannot be sent to a process
+            out.append(BatchResult(item.where, item.at, None, (_bug(
+                f"this input cannot be sent to a worker process: {exc!r}"[:500]),) * width))
+    return out
+
+
+def _parallel(chunks: Iterator[list[Input]], jobs: int, initargs: tuple[Any, ...],
+              width: int) -> Iterator[list[BatchResult]]:
+    pool = _Pool(jobs, initargs)
+    pending: collections.deque[tuple[list[Input], Future[list[BatchResult]]]] = (
+        collections.deque())
+    try:
+        while True:
+            while len(pending) < jobs * _IN_FLIGHT and (chunk := next(chunks, None)):
+                pending.append((chunk, pool.submit(chunk)))
+            if not pending:
+                return
+            chunk, future = pending.popleft()
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                pool.renew()
+                results = _isolate(pool, chunk, width)
+                rest = [c for c, _ in pending]
+                pending.clear()
+                pending.extend((c, pool.submit(c)) for c in rest)
+            except Exception:
+                results = _isolate(pool, chunk, width)
+            yield results
+    finally:
+        pool.close()
+
+
+def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,
+                    backend: BackendName = "durable", lang: str | None = None,
+                    jobs: int | None = 1,
+                    keep_applicants: bool = False) -> Iterator[BatchResult]:
+    """Decide every input against every pack, yielding one result per input, in order.
+
+    ``jobs`` processes share the work (``None`` = every core; with 1, or when the input
+    fits in one chunk, no process is started). Memory stays bounded: inputs are read
+    as results are consumed. With ``keep_applicants`` each result carries the validated
+    applicant (allocation needs it).
+    """
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise ValueError(f"jobs must be 1 or more, not {jobs}")
+    chunks = _chunks(inputs)
+    head = [c for c in (next(chunks, None), next(chunks, None)) if c]
+    initargs = (tuple(packs), backend, lang, keep_applicants)
+    if jobs == 1 or len(head) < 2:
+        worker = _Worker(*initargs)
+        for chunk in (*head, *chunks):
+            yield from worker.run(chunk)
+        return
+    for results in _parallel(itertools.chain(head, chunks), jobs, initargs, len(packs)):
+        yield from results
+
+
+def decide_in_parallel(pack: Pack, applicants: Iterable[Applicant | Mapping[str, object]], *,
+                       backend: BackendName, lang: str | None, jobs: int | None
+                       ) -> Iterator[Decision]:
+    """:meth:`Engine.evaluate_many` on several processes: the same decisions, same order.
+
+    An invalid applicant raises its error at its position, as one process would.
+    """
+    items = (Input("item", i, a if isinstance(a, Applicant | dict) else dict(a))
+             for i, a in enumerate(applicants))
+    for result in evaluate_inputs(items, [pack], backend=backend, lang=lang, jobs=jobs):
+        (outcome,) = result.results
+        if isinstance(outcome, Failure):
+            raise outcome.exception()
+        yield outcome
+
+
+# --- records and summary -------------------------------------------------------------------
+
+
+def record_lines(result: BatchResult, pack_ids: Sequence[str]) -> list[str]:
+    """The JSON Lines records of one input: one per pack, ``decision`` or ``error``."""
+    where = json.dumps(result.at, ensure_ascii=False)
+    lines = []
+    for pack_id, outcome in zip(pack_ids, result.results, strict=True):
+        head = f'{{"{result.where}":{where},"pack":{json.dumps(pack_id)},'
+        if isinstance(outcome, Failure):
+            body = json.dumps({"diagnostics": [d.as_dict() for d in outcome.diagnostics]},
+                              ensure_ascii=False, separators=(",", ":"))
+            lines.append(f'{head}"error":{body}}}')
+        else:
+            lines.append(f'{head}"decision":{outcome.model_dump_json()}}}')
+    return lines
+
+
+_COLUMNS = ("eligible", "ineligible", "incomplete", "error")
+
+
+@dataclasses.dataclass
+class BatchSummary:
+    """Counts of a batch: per pack, inputs eligible, ineligible, incomplete or an error.
+
+    Each pack's counts add up to ``inputs``.
+    """
+
+    packs: tuple[str, ...]
+    inputs: int = 0
+    blank_lines: int = 0
+    counts: dict[str, collections.Counter[str]] = dataclasses.field(default_factory=dict)
+
+    def add(self, result: BatchResult) -> None:
+        """Count one input."""
+        self.inputs += 1
+        for pack_id, outcome in zip(self.packs, result.results, strict=True):
+            key = "error" if isinstance(outcome, Failure) else outcome.outcome
+            self.counts.setdefault(pack_id, collections.Counter())[key] += 1
+
+    def errors(self) -> int:
+        """The number of error records (an invalid input counts once per pack)."""
+        return sum(c["error"] for c in self.counts.values())
+
+    def text(self) -> str:
+        """A small table for stderr."""
+        plural = "s" if self.blank_lines != 1 else ""
+        blank = f"; {self.blank_lines} blank line{plural} skipped" if self.blank_lines else ""
+        width = max([len("pack"), *map(len, self.packs)])
+        lines = [f"{self.inputs} inputs{blank}",
+                 f"  {'pack':<{width}}  " + "  ".join(f"{c:>10}" for c in (*_COLUMNS, "total"))]
+        for pack_id in self.packs:
+            counts = self.counts.get(pack_id, collections.Counter())
+            cells = [counts[c] for c in _COLUMNS] + [sum(counts[c] for c in _COLUMNS)]
+            lines.append(f"  {pack_id:<{width}}  " + "  ".join(f"{n:>10}" for n in cells))
+        return "\n".join(lines)
+
+
+def run_batch(source: InputSource, packs: Sequence[Pack], out: TextIO, *,
+              backend: BackendName = "durable", lang: str | None = None,
+              jobs: int | None = None,
+              progress: Callable[[int], None] | None = None) -> BatchSummary:
+    """Decide every input of ``source`` against ``packs``, writing JSON Lines to ``out``.
+
+    ``progress`` is called with the number of inputs done after each one.
+    """
+    summary = BatchSummary(tuple(p.id for p in packs))
+    for result in evaluate_inputs(source, packs, backend=backend, lang=lang, jobs=jobs):
+        out.write("\n".join(record_lines(result, summary.packs)) + "\n")
+        summary.add(result)
+        if progress is not None:
+            progress(summary.inputs)
+    summary.blank_lines = source.blank_lines
+    return summary

@@ -1,0 +1,52 @@
+"""Populations shared by the batch tests: synthetic applicants are deterministic, so
+each is generated once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fundrules.synth import synthesize_lines
+
+#: Malformed lines mixed into a population: each must come back as an error record.
+MALFORMED = [
+    '{"id": "broken", "submitted_at": ',                                  # not JSON
+    '{"id": "naive", "submitted_at": "2020-05-20T10:00:00", "role": "chef"}',  # schema
+    '[1, 2, 3]',                                                          # not an object
+    '{"id": "twice", "id": "again", "submitted_at": "2020-05-20T10:00:00+02:00"}',
+    '{"id": "float", "submitted_at": "2020-05-20T10:00:00+02:00", "income": '
+    '[{"period": "2019", "amount": {"value": 12000.5, "currency": "EUR"}, "basis": "gross"}]}',
+]
+
+
+def write_population(path: Path, n: int, seed: int, country: str | None,
+                     malformed_every: int = 0) -> tuple[int, int, int]:
+    """Write a population, a malformed line after every ``malformed_every`` good ones and a
+    blank line at the end; return (lines, good lines, blank lines)."""
+    lines = 0
+    good = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for i, line in enumerate(synthesize_lines(n, seed, country)):
+            out.write(line)
+            lines += 1
+            good += 1
+            if malformed_every and i % malformed_every == malformed_every - 1:
+                out.write(MALFORMED[(i // malformed_every) % len(MALFORMED)] + "\n")
+                lines += 1
+        out.write("\n")
+    return lines + 1, good, 1
+
+
+@pytest.fixture(scope="session")
+def it_population(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pop") / "it.jsonl"
+    write_population(path, 2000, 11, "IT")
+    return path
+
+
+@pytest.fixture(scope="session")
+def es_population(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pop") / "es.jsonl"
+    write_population(path, 2000, 12, "ES")
+    return path

@@ -1,0 +1,205 @@
+"""`fundrules batch` and the batch API: nothing lost, input order kept, bounded work."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fundrules import ApplicantError, Engine
+from fundrules.batch import Failure, Input, InputSource, evaluate_inputs, run_batch
+from fundrules.cli import main
+from fundrules.synth import synthesize
+from tests.batch.conftest import MALFORMED, write_population
+
+PACKS = ["it-ifc-netflix", "fr-netflix-audiens"]
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, int, int]:
+    path = tmp_path_factory.mktemp("mixed") / "mixed.jsonl"
+    return (path, *write_population(path, 2000, 5, None, malformed_every=37))
+
+
+@pytest.fixture(scope="module")
+def two_jobs(mixed: tuple[Path, int, int, int], tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[int, Path, str]:
+    out = tmp_path_factory.mktemp("out") / "jobs2.jsonl"
+    args = ["batch", str(mixed[0]), "--out", str(out), "--jobs", "2"]
+    for pack in PACKS:
+        args += ["--pack", pack]
+    return main(args), out, ""
+
+
+def test_every_line_yields_one_record_per_pack_in_input_order(
+        mixed: tuple[Path, int, int, int], two_jobs: tuple[int, Path, str]) -> None:
+    path, lines, good, blank = mixed
+    code, out, _ = two_jobs
+    records = _records(out)
+    assert code == 1  # some inputs were invalid; the batch still ran to the end
+    assert len(records) == (lines - blank) * len(PACKS)
+    expected = [n for n, text in enumerate(path.read_text().splitlines(), 1) if text.strip()]
+    assert [r["line"] for r in records[::2]] == expected
+    assert [r["line"] for r in records[1::2]] == expected
+    assert [r["pack"] for r in records] == PACKS * len(expected)
+    errors = [r for r in records if "error" in r]
+    assert len(errors) == (lines - blank - good) * len(PACKS)
+
+
+def test_two_jobs_give_the_same_bytes_as_one(mixed: tuple[Path, int, int, int],
+                                             two_jobs: tuple[int, Path, str],
+                                             tmp_path: Path) -> None:
+    out = tmp_path / "jobs1.jsonl"
+    args = ["batch", str(mixed[0]), "--out", str(out), "--jobs", "1"]
+    for pack in PACKS:
+        args += ["--pack", pack]
+    assert main(args) == 1
+    assert out.read_bytes() == two_jobs[1].read_bytes()
+
+
+def test_error_records_name_line_and_field(two_jobs: tuple[int, Path, str]) -> None:
+    errors = [r for r in _records(two_jobs[1]) if "error" in r]
+    assert {len(r) for r in errors} == {3}  # line, pack, error
+    diagnostics = [d for r in errors for d in r["error"]["diagnostics"]]
+    assert all(d["line"] == r["line"] for r in errors for d in r["error"]["diagnostics"])
+    assert {d["code"] for d in diagnostics} == {"applicant-invalid"}
+    paths = {d["path"] for d in diagnostics}
+    assert {"submitted_at", "role", "income[0].amount.value"} <= paths
+    messages = " ".join(d["message"] for d in diagnostics)
+    assert "not valid JSON" in messages and "appears twice" in messages
+
+
+def test_summary_counts_add_up(mixed: tuple[Path, int, int, int],
+                               capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path, lines, good, blank = mixed
+    assert main(["batch", str(path), "--pack", "it-ifc-netflix", "--jobs", "1",
+                 "--out", str(tmp_path / "o.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert f"{lines - blank} inputs; 1 blank line skipped" in err
+    row = next(line.split() for line in err.splitlines() if line.strip().startswith("it-ifc"))
+    eligible, ineligible, incomplete, error, total = map(int, row[1:])
+    assert eligible + ineligible + incomplete + error == total == lines - blank
+    assert error == lines - blank - good
+    assert "\r" not in err  # no progress bar when stderr is not a terminal
+    counted = Counter(r.get("decision", {}).get("outcome", "error")
+                      for r in _records(tmp_path / "o.jsonl"))
+    assert counted == {"eligible": eligible, "ineligible": ineligible,
+                       "incomplete": incomplete, "error": error}
+
+
+def test_folder_input_gives_file_records_in_path_order(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    folder = tmp_path / "applicants"
+    (folder / "sub").mkdir(parents=True)
+    people = list(synthesize(3, 1, "FR"))
+    (folder / "b.json").write_text(json.dumps(people[0]))
+    (folder / "a.yaml").write_text(f"id: {people[1]['id']}\nsubmitted_at: 2020-04-20T10:00:00+02:00\n")
+    (folder / "sub" / "c.json").write_text('{"id": "c", "submitted_at": "yesterday"}')
+    (folder / "notes.txt").write_text("not an applicant")
+    (folder / ".hidden.json").write_text("{}")
+    assert main(["batch", str(folder), "--pack", "fr-netflix-audiens", "--jobs", "1"]) == 1
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [Path(r["file"]).relative_to(folder).as_posix() for r in records] == [
+        "a.yaml", "b.json", "sub/c.json"]
+    assert [("decision" in r) for r in records] == [True, True, False]
+    (diagnostic,) = records[2]["error"]["diagnostics"]
+    assert diagnostic["path"] == "submitted_at" and diagnostic["file"].endswith("c.json")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--pack", "no-such-pack"], "unknown-pack"),
+    (["--pack", "fr-netflix-audiens", "--jobs", "0"], "must be 1 or more"),
+])
+def test_a_batch_that_cannot_run_exits_2(args: list[str], expected: str, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps(next(synthesize(1, 1, "FR"))) + "\n")
+    assert main(["batch", str(source), *args]) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_a_missing_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["batch", str(tmp_path / "nope.jsonl"), "--pack", "fr-netflix-audiens"]) == 2
+    assert "file-unreadable" in capsys.readouterr().err
+
+
+def test_valid_inputs_only_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "ok.jsonl"
+    source.write_text("".join(json.dumps(a) + "\n" for a in synthesize(5, 2, "ES")))
+    assert main(["batch", str(source), "--pack", "es-academia-netflix", "--jobs", "1"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 5
+
+
+def test_evaluate_many_with_processes_matches_one_process(engine: Engine) -> None:
+    people = list(synthesize(300, 9, "IT"))
+    one = list(engine.evaluate_many(people, "it-ifc-netflix"))
+    two = list(engine.evaluate_many(iter(people), "it-ifc-netflix", jobs=2))
+    assert [d.applicant for d in two] == [p["id"] for p in people]
+    assert two == one
+
+
+def test_evaluate_many_raises_at_the_invalid_applicant(engine: Engine) -> None:
+    people: list[dict[str, Any]] = list(synthesize(200, 9, "IT"))
+    people[150] = {"id": "bad", "submitted_at": "2020-06-01T10:00:00"}
+    seen = []
+    with pytest.raises(ApplicantError) as caught:
+        for decision in engine.evaluate_many(people, "it-ifc-netflix", jobs=2):
+            seen.append(decision.applicant)
+    assert seen == [p["id"] for p in people[:150]]
+    assert caught.value.diagnostics[0].path == "submitted_at"
+
+
+class _KillsItsWorker(dict[str, Any]):
+    """Unpickling it ends the worker process at once, as a crash in native code would."""
+
+    def __reduce__(self) -> Any:
+        return (os._exit, (3,))
+
+
+def test_a_dead_worker_loses_only_its_own_input() -> None:
+    engine = Engine()
+    people: list[Any] = list(synthesize(300, 4, "ES"))
+    people[100] = _KillsItsWorker(people[100])
+    items = [Input("item", i, p) for i, p in enumerate(people)]
+    results = list(evaluate_inputs(items, [engine.pack("es-academia-netflix")], jobs=2))
+    assert [r.at for r in results] == list(range(300))
+    failed = [r for r in results if isinstance(r.results[0], Failure)]
+    assert [r.at for r in failed] == [100]
+    assert failed[0].results[0].diagnostics[0].code == "engine-failure"
+
+
+def test_run_batch_streams_without_reading_everything_first(tmp_path: Path) -> None:
+    """Records come out while the input is still being read (memory stays bounded)."""
+    source_path = tmp_path / "pop.jsonl"
+    write_population(source_path, 600, 3, "FR")
+    source = InputSource(source_path)
+    seen_at_first_record: list[int] = []
+
+    class _Out:
+        def write(self, text: str) -> None:
+            if not seen_at_first_record:
+                seen_at_first_record.append(source.done)
+
+    pack = Engine().pack("fr-netflix-audiens")
+    summary = run_batch(source, [pack], _Out(), jobs=2)  # type: ignore[arg-type]
+    assert summary.inputs == 600
+    assert seen_at_first_record[0] < source.size / 2
+
+
+def test_lines_too_long_or_not_utf8_are_reported_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    good = json.dumps(next(synthesize(1, 1, "FR")))
+    path.write_bytes(b"\xef\xbb\xbf" + good.encode() + b"\n\xff\xfe\n" + good.encode())
+    results = list(evaluate_inputs(InputSource(path), [Engine().pack("fr-netflix-audiens")]))
+    assert [r.at for r in results] == [1, 2, 3]
+    assert [isinstance(r.results[0], Failure) for r in results] == [False, True, False]
+    assert MALFORMED  # the shared malformed lines are used by the other tests

@@ -1,0 +1,72 @@
+"""Run one hostile file through fundrules in a child process, under a timeout that catches hangs.
+
+The child measures itself: wall time of the operation and growth of its peak RSS
+(``resource.getrusage``) over what importing fundrules already cost. Those numbers are
+printed by ``benchmarks/hostile.py``; the tests assert only the outcome and that it ended.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["HANG_GUARD_S", "run_isolated"]
+
+#: Catches hangs only (the measured cases take milliseconds to about a second).
+HANG_GUARD_S = 30.0
+
+_CHILD = r"""
+import contextlib, io, json, resource, sys, time
+mode, path = sys.argv[1], sys.argv[2]
+import fundrules
+from fundrules.applicants import read_applicant
+from fundrules.cli import main
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+out = {"error": None, "codes": [], "located": [], "unexpected": None}
+def record(exc):
+    out["error"] = type(exc).__name__
+    out["fundrules_error"] = isinstance(exc, fundrules.FundrulesError)
+    for d in getattr(exc, "diagnostics", ()):
+        out["codes"].append(d.code)
+        out["located"].append(d.line is not None and d.column is not None)
+base, t = peak(), time.perf_counter()
+try:
+    if mode == "applicant":
+        read_applicant(path)
+    else:
+        fundrules.load_pack(path)
+except fundrules.FundrulesError as exc:
+    record(exc)
+except BaseException as exc:
+    out["unexpected"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+out["seconds"] = time.perf_counter() - t
+out["peak_growth_mib"] = (peak() - base) / 1024
+argv = ["evaluate", "--format", "json", path] if mode == "applicant" else ["check", path]
+err, std = io.StringIO(), io.StringIO()
+t = time.perf_counter()
+try:
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(std):
+        out["exit"] = main(argv)
+except BaseException as exc:
+    out["exit"] = None
+    out["unexpected"] = out["unexpected"] or f"cli: {type(exc).__name__}: {str(exc)[:300]}"
+out["cli_seconds"] = time.perf_counter() - t
+out["stderr"] = err.getvalue()[-2000:]
+out["output"] = std.getvalue()[-2000:] + err.getvalue()[-2000:]
+print(json.dumps(out))
+"""
+
+
+def run_isolated(mode: str, path: Path, timeout: float = HANG_GUARD_S) -> dict[str, Any]:
+    """Load ``path`` as an applicant or a pack, then run the CLI on it, in a fresh process."""
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    proc = subprocess.run([sys.executable, "-c", _CHILD, mode, str(path)], capture_output=True,
+                          text=True, timeout=timeout, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result

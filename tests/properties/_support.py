@@ -1,0 +1,66 @@
+"""Shared by the property tests: the hypothesis profile, the packs, and comparisons."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import yaml
+from hypothesis import note, settings
+
+from fundrules import Applicant, Decision, Engine
+from fundrules.testing import case_yaml
+
+__all__ = ["ENGINE", "PACK_IDS", "RANK", "as_case", "examples", "normalised", "outcome_view",
+           "profiled"]
+
+_PROFILE = os.environ.get("FUNDRULES_HYPOTHESIS_PROFILE", "ci")
+_SCALE = 10 if _PROFILE == "thorough" else 1
+
+#: One python-backend engine over the built-in packs: whatever packs exist when the tests run.
+ENGINE = Engine(backend="python")
+PACK_IDS = ENGINE.pack_ids
+RANK = {"ineligible": 0, "incomplete": 1, "eligible": 2}
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def examples(n: int) -> int:
+    """``n`` examples in the default profile, ten times more in the thorough one."""
+    return n * _SCALE
+
+
+def profiled(n: int) -> Callable[[_F], _F]:
+    """``@settings`` of the selected profile, with ``n`` examples (scaled)."""
+    parent = settings.get_profile(f"fundrules-{_PROFILE}")
+    return settings(parent, max_examples=examples(n))
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def normalised(paths: tuple[str, ...]) -> list[str]:
+    """Missing paths with list indices blanked: reordering a list may renumber them."""
+    return sorted(_INDEX.sub("[]", p) for p in paths)
+
+
+def outcome_view(d: Decision) -> tuple[Any, ...]:
+    """What must not change when list items are reordered."""
+    return (d.outcome, d.award, d.call, tuple((r.rule, r.status) for r in d.reasons),
+            normalised(d.missing), d.trace)
+
+
+def as_case(applicant: Applicant, decision: Decision | None = None, name: str = "generated"
+            ) -> str:
+    """Record the applicant as a pasteable YAML case (shown when the test fails)."""
+    text = case_yaml(applicant, decision, name=name)
+    note("as a YAML test case (paste under `cases:`):\n" + text)
+    return text
+
+
+def dump(applicant: Applicant) -> str:
+    """The applicant as YAML."""
+    return str(yaml.safe_dump(applicant.model_dump(mode="json", exclude_none=True),
+                              sort_keys=False, allow_unicode=True))
