@@ -78,6 +78,22 @@ def _select_tier(pack: CompiledPack, statuses: Mapping[str, Status]
     return None, None
 
 
+_REASONS: dict[tuple[str, str, str, str, Status, str | None, str | None], Reason] = {}
+
+
+def _reason(pack: CompiledPack, rule: CompiledRule, status: Status, lang: str | None,
+            text: str) -> Reason:
+    """Reasons are immutable and few: share one object per pack, rule, status and text."""
+    key = (pack.pack, pack.digest, pack.call, rule.id, status, lang, text)
+    found = _REASONS.get(key)
+    if found is None:
+        source = ", ".join(rule.cite) if rule.cite else None
+        found = Reason.model_construct(rule=rule.id, status=status, message=text, source=source)
+        if len(_REASONS) < 100_000:  # bounded: texts come from packs, not applicants
+            _REASONS[key] = found
+    return found
+
+
 def build_decision(pack: CompiledPack, applicant: Applicant, values: Mapping[str, Value],
                    statuses: Mapping[str, Status], trace: Sequence[str], *,
                    lang: str | None = None, window_message: str | None = None) -> Decision:
@@ -89,9 +105,7 @@ def build_decision(pack: CompiledPack, applicant: Applicant, values: Mapping[str
         text = message_for(rule.message, lang, pack.languages)
         if rule.kind == "window" and window_message and statuses[rule.then] == "unmet":
             text = window_message
-        source = ", ".join(rule.cite) if rule.cite else None
-        reasons.append(Reason.model_construct(rule=rule.id, status=statuses[rule.then],
-                                              message=text, source=source))
+        reasons.append(_reason(pack, rule, statuses[rule.then], lang, text))
     eligible = pack.rule("eligible")
     status = statuses[eligible.then]
     award = None

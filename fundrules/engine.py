@@ -31,15 +31,18 @@ from __future__ import annotations
 import copy
 import ctypes
 import dataclasses
+import json
 import platform
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+import durable_rules_engine as _engine
 from durable import engine as _durable
 
 from fundrules.diagnostics import Diagnostic, EngineError, PackError
+from fundrules.policies.checks import levels
 from fundrules.policies.ir import (
     UNKNOWN_SYM,
     CAnd,
@@ -188,17 +191,52 @@ def _or(items: list[Any]) -> Any:
     return items[0] if len(items) == 1 else {"$or": items}
 
 
+@dataclasses.dataclass(frozen=True)
+class _Action:
+    """What one durable rule's firing means: a rule concluded ``then`` with ``status``."""
+
+    rule: str | None  # None for the $begin bookkeeping rule
+    prop: str
+    status: Status
+    then: str = ""
+
+
 @dataclasses.dataclass
 class _Prepared:
     name: str
     pack: CompiledPack
     props: dict[str, tuple[str, ...]]
     facts: dict[str, str]
-    definition: dict[str, Any]  # the JSON ruleset as registered (without actions)
+    definition: dict[str, Any]  # the JSON ruleset as registered
+    actions: dict[str, _Action]
+    handle: int  # the C ruleset handle
+    strata: int  # how many times the working fact is asserted (see _drive)
+
+
+def _never(c: Any) -> None:  # pragma: no cover - fundrules drives the actions itself
+    raise AssertionError("durable_rules' own action dispatch is not used")
+
+
+def _check(result: Any, what: str) -> int:
+    """A C call's result: (0, handle) is success; 1 = no rule matched, 2 = seen before."""
+    if result[0] == 1:
+        raise _Stop(f"no rule matched the {what}")
+    if result[0] == 2:
+        raise _Stop(f"durable_rules saw the {what} before")
+    return int(result[1]) if result[0] == 0 else 0
+
+
+class _Stop(Exception):
+    """Internal: the evaluation cannot go on."""
 
 
 class DurableBackend:
-    """Runs compiled packs on durable_rules. Thread-safe; one evaluation at a time."""
+    """Runs compiled packs on durable_rules. Thread-safe; one evaluation at a time.
+
+    durable_rules matches patterns and keeps the agenda (which rule fires next); this
+    adapter drives the action loop itself through the C core, as durable_rules' own
+    Python host does, without its per-action closures, timers and state round trips.
+    """
 
     name = "durable"
 
@@ -208,7 +246,6 @@ class DurableBackend:
         self._prepared: dict[tuple[str, str, str], _Prepared] = {}
         self._slots = _slot_names(_POOL_SIZE)
         self._next_slot = 0
-        self._run: _Run | None = None
 
     def prepare(self, pack: CompiledPack) -> _Prepared:
         """Register the pack's ruleset once (cached by pack, digest and call)."""
@@ -234,53 +271,27 @@ class DurableBackend:
                 hint="split the pack or use fewer inputs", file=pack.pack)])
         tr = _Translator(props, facts)
         rules: dict[str, Any] = {"$begin": {
-            "all": [{"m": {"$and": [_ALWAYS, {"$nex": {"b": 1}}]}}], "pri": 0,
-            "run": self._action(None, "b", "met")}}
+            "all": [{"m": {"$and": [_ALWAYS, {"$nex": {"b": 1}}]}}], "pri": 0}}
+        actions = {"$begin": _Action(None, "b", "met")}
         for j, rule in enumerate(pack.rules):
             prop = facts[rule.then]
-            gate = [_ALWAYS, {"$ex": {"b": 1}}, {"$nex": {prop: 1}}]
+            gate = [_ALWAYS, {"$nex": {prop: 1}}]
             gate += [{"$ex": {facts[d]: 1}} for d in rule.deps]
             m, u, nm, nu = tr.four(rule.cond)
-            for status, expr in (("met", m), ("unmet", u), ("unknown", _and([nm, nu]))):
-                rules[f"{rule.id}#{status}"] = {
-                    "all": [{"m": {"$and": [*gate, expr]}}], "pri": j + 1,
-                    "run": self._action(rule.id, prop, status, then=rule.then)}
-        rules["$done"] = {"all": [{"m": {"$and": [_ALWAYS, *[{"$ex": {p: 1}}
-                                                              for p in facts.values()]]}}],
-                          "pri": len(pack.rules) + 1, "run": self._done}
+            variants: tuple[tuple[Status, Any], ...] = (
+                ("met", m), ("unmet", u), ("unknown", _and([nm, nu])))
+            for status, expr in variants:
+                name = f"{rule.id}#{status}"
+                rules[name] = {"all": [{"m": {"$and": [*gate, expr]}}], "pri": j + 1}
+                actions[name] = _Action(rule.id, prop, status, rule.then)
         safe = re.sub(r"[^A-Za-z0-9_]", "_", f"{pack.pack}_{pack.call}_{pack.digest[:16]}")
         name = f"fundrules_{safe}_{len(self._prepared)}"
-        # pitfall 9: durable_rules mutates what it is given; hand it a copy (actions as-is)
-        definition = {rule: {k: (v if k == "run" else copy.deepcopy(v)) for k, v in body.items()}
-                      for rule, body in rules.items()}
+        # pitfall 9: durable_rules mutates what it is given; hand it a copy
+        definition = {rule: {**copy.deepcopy(body), "run": _never} for rule, body in rules.items()}
         self._host.register_rulesets({name: definition})
-        plain = {rule: {k: v for k, v in body.items() if k != "run"}
-                 for rule, body in rules.items()}
-        return _Prepared(name, pack, props, facts, plain)
-
-    def _action(self, rule_id: str | None, prop: str, status: str,
-                then: str | None = None) -> Callable[[Any], None]:
-        def act(c: Any) -> None:
-            run = self._run
-            assert run is not None
-            try:
-                run.fired += 1
-                fact = dict(c.m._d)
-                if rule_id is not None and then is not None:
-                    run.trace.append(rule_id)
-                    run.statuses[then] = status  # type: ignore[assignment]
-                fact[prop] = status if rule_id is not None else 1
-                c.post(fact)  # the matched event is consumed: nothing to retract
-            except BaseException as exc:  # recorded: durable_rules would swallow it
-                run.error = run.error or exc
-                raise
-        return act
-
-    def _done(self, c: Any) -> None:
-        run = self._run
-        assert run is not None
-        run.fired += 1
-        run.done = True
+        handle = self._host.get_ruleset(name)._handle
+        strata = 1 + max(levels(list(pack.rules)).values(), default=0)
+        return _Prepared(name, pack, props, facts, rules, actions, handle, strata)
 
     def _fact(self, prepared: _Prepared, values: Mapping[str, Value], sid: str) -> dict[str, Any]:
         fact: dict[str, Any] = {"sid": sid, "t": _TYPE}
@@ -293,20 +304,51 @@ class DurableBackend:
                 fact[names[0]] = v.sym if v.sym is not None else UNKNOWN_SYM
         return fact
 
+    def _drive(self, prepared: _Prepared, fact: dict[str, Any], run: _Run) -> None:
+        """Assert the working fact once per stratum and run every action it enables.
+
+        Stratum 0 rules read only applicant inputs; rules of stratum k read conclusions
+        of lower strata, which the fact carries from the second assertion on. Gates keep
+        every rule from firing twice, so durable_rules' agenda decides what fires and in
+        which order (by priority), and the chain ends when the agenda is empty.
+        """
+        handle = prepared.handle
+        for _ in range(prepared.strata):
+            state = _check(_engine.assert_fact(handle, json.dumps(fact)), "applicant")
+            started = _engine.start_action_for_state(handle, state)
+            message = started[1] if started else None
+            while message:
+                run.fired += 1
+                # the message is '{"<rule name>":{...}}': only the name is needed
+                action = prepared.actions[message[2:message.index('"', 2)]]
+                # a fact matching several branches of an `$or` activates its rule once per
+                # branch: the first activation concludes, the others are refracted
+                if action.rule is not None and action.then not in run.statuses:
+                    run.trace.append(action.rule)
+                    run.statuses[action.then] = action.status
+                    fact[action.prop] = action.status
+                elif action.rule is None:
+                    fact[action.prop] = 1
+                elif run.statuses[action.then] != action.status:  # exclusive patterns broke
+                    raise _Stop(f"rule `{action.rule}` matched as both "
+                                f"{run.statuses[action.then]} and {action.status}")
+                message = _engine.complete_and_start_action(handle, state)
+        run.done = len(run.statuses) == len(prepared.pack.rules)
+
     def run(self, pack: CompiledPack, values: Mapping[str, Value]
             ) -> tuple[dict[str, Status], list[str]]:
         """Statuses of every rule's conclusion, and the rule ids in firing order."""
         prepared = self.prepare(pack)
+        fact = self._fact(prepared, values, "")
+        run = _Run()
         with self._lock:
-            sid = self._slots[self._next_slot % len(self._slots)]
+            sid = fact["sid"] = self._slots[self._next_slot % len(self._slots)]
             self._next_slot += 1
-            run = self._run = _Run()
             try:
-                self._host.post(prepared.name, self._fact(prepared, values, sid))
+                self._drive(prepared, fact, run)
             except Exception as exc:  # durable_rules raises bare Exceptions
-                run.error = run.error or exc
+                run.error = exc
             finally:
-                self._run = None
                 if run.fired:
                     self._host.delete_state(prepared.name, sid)
                 else:  # pitfall 2: never delete a state no action touched; retire its slot
@@ -316,7 +358,7 @@ class DurableBackend:
         if run.error is not None or not run.done:
             raise EngineError([Diagnostic(
                 "engine-failure", f"durable_rules did not finish pack `{pack.pack}` call "
-                f"`{pack.call}`: {run.error!r}" if run.error else
+                f"`{pack.call}`: {run.error}" if run.error else
                 f"durable_rules stopped before deciding every rule of `{pack.pack}`",
                 hint="this is a fundrules bug: please report it with the applicant")])
         return run.statuses, run.trace

@@ -13,7 +13,7 @@ from fundrules.policies.ir import CompiledRule
 from fundrules.policies.loader import Node
 from fundrules.policies.model import PackModel, suggest
 
-__all__ = ["order_rules", "pack_checks"]
+__all__ = ["levels", "order_rules", "pack_checks"]
 
 
 class Report(Protocol):
@@ -109,7 +109,30 @@ def order_rules(report: Report, node_at: NodeAt, rules: list[CompiledRule], *,
         return ok
 
     ok = all([visit(r, []) for r in rules])
-    return ordered if ok else None
+    if not ok:
+        return None
+    strata = levels(ordered)
+    return sorted(ordered, key=lambda r: strata[r.then])  # stable: keeps the written order
+
+
+def levels(rules: list[CompiledRule]) -> dict[str, int]:
+    """Each conclusion's stratum: 0 when a rule reads no fact, else 1 + its deepest input.
+
+    Engines evaluate stratum by stratum; ordering rules by stratum (then as written)
+    gives the one firing order both backends follow.
+    """
+    producer = {r.then: r for r in rules}
+    out: dict[str, int] = {}
+
+    def level(rule: CompiledRule) -> int:
+        if rule.then not in out:
+            out[rule.then] = 1 + max((level(producer[d]) for d in rule.deps if d in producer),
+                                     default=-1)
+        return out[rule.then]
+
+    for rule in rules:
+        level(rule)
+    return out
 
 
 def _rule_node(node_at: NodeAt, rule: CompiledRule, key: str) -> Node:

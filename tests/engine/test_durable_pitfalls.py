@@ -6,7 +6,6 @@ import subprocess
 import sys
 import threading
 import tomllib
-from typing import Any
 
 import pytest
 
@@ -47,7 +46,7 @@ def test_2_every_evaluation_fires_an_action_so_delete_state_is_safe(fr_applicant
     const = load_pack_text(text, file="const.yaml").compiled("main")
     values = compute_inputs(parse_applicant(fr_applicant), const)
     statuses, trace = backend.run(const, values)
-    assert statuses["eligible"] == "met" and trace[-2:] == ["eligible", "FR-AWARD-900"]
+    assert statuses["eligible"] == "met" and trace[0] == "window" and trace[-1] == "eligible"
 
 
 def test_3_states_are_always_deleted_so_sids_never_pile_up(monkeypatch, fr_applicant):
@@ -89,15 +88,19 @@ def test_5_no_timer_threads_and_threads_share_one_engine_safely(fr_applicant):
 
 
 def test_6_errors_inside_actions_are_raised_not_swallowed(fr_applicant):
-    class Broken(DurableBackend):
-        def _done(self, c: Any) -> None:
-            raise ValueError("boom")
-
     pack = _compiled()
     values = compute_inputs(parse_applicant(fr_applicant), pack)
+    broken = DurableBackend()
+    broken.prepare(pack).actions.pop("FR-C3#met")  # an action that fails when it fires
     with pytest.raises(EngineError) as info:
-        Broken().run(pack, values)
+        broken.run(pack, values)
     assert info.value.diagnostics[0].code == "engine-failure"
+    assert "FR-C3#met" in info.value.diagnostics[0].message
+    unfinished = DurableBackend()
+    unfinished.prepare(pack).strata = 1  # stops before the rules that read conclusions
+    with pytest.raises(EngineError, match="before deciding every rule"):
+        unfinished.run(pack, values)
+    assert DurableBackend().run(pack, values)[0]["eligible"] == "met"  # the state was freed
 
 
 def test_7_every_pattern_tests_the_type_discriminator_and_rules_fire_once(fr_applicant):
