@@ -99,7 +99,9 @@ def build_decision(pack: CompiledPack, applicant: Applicant, values: Mapping[str
                    lang: str | None = None, window_message: str | None = None) -> Decision:
     """Assemble the Decision for one applicant from an engine's conclusions."""
     reasons = []
-    for rule in pack.rules:
+    by_id = {rule.id: rule for rule in pack.rules}
+    for rule_id in pack.written or tuple(by_id):
+        rule = by_id[rule_id]
         if rule.kind not in _CRITERIA:
             continue
         text = message_for(rule.message, lang, pack.languages)

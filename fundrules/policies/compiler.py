@@ -409,7 +409,8 @@ def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
         sources = {k: s.title for k, s in pack.sources.items()}
         compiled[call.id] = CompiledPack(
             pack.pack, pack.version, digest, call.id, pack.currency, tuple(pack.languages),
-            window[0], tuple(res.inputs.values()), tuple(measures), tuple(ordered), spec, sources)
+            window[0], tuple(res.inputs.values()), tuple(measures), tuple(ordered), spec, sources,
+            tuple(r.id for r in rules))
     diagnostics = sorted_diagnostics(ctx.diagnostics)  # calls repeat pack-wide problems
     if any(d.severity == "error" for d in diagnostics):
         return {}, diagnostics

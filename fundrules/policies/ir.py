@@ -231,6 +231,7 @@ class CompiledPack:
     rules: tuple[CompiledRule, ...]  # in an order where every rule follows the rules it reads
     award: AwardSpec | None
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    written: tuple[str, ...] = ()  # rule ids in the order the pack writes them (for reasons)
 
     def rule(self, rule_id: str) -> CompiledRule:
         """The rule with that id (KeyError if none)."""
