@@ -102,3 +102,17 @@ def test_installed_console_script_finds_the_packs_outside_the_checkout(tmp_path)
                           cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["award"]["amount"] == "900.00"
+
+
+def test_evaluate_without_pack_gives_one_decision_per_pack(capsys):
+    assert main(["evaluate", "--format", "json", str(EXAMPLES / "fr-technician-900.yaml")]) == 0
+    decisions = json.loads(capsys.readouterr().out)
+    packs = [d["pack"] for d in decisions]
+    assert sorted(packs) == ["es-academia-netflix", "fr-netflix-audiens", "it-ifc-netflix",
+                             "uk-film-tv-charity"]
+    by_pack = {d["pack"]: d for d in decisions}
+    assert by_pack["fr-netflix-audiens"]["outcome"] == "eligible"
+    assert by_pack["uk-film-tv-charity"]["call"] == "erf-2020"  # 20 April: inside the ERF
+    assert by_pack["it-ifc-netflix"]["outcome"] == "ineligible"  # 20 April: no IT call open
+    it_window = next(r for r in by_pack["it-ifc-netflix"]["reasons"] if r["rule"] == "window")
+    assert it_window["status"] == "unmet" and "call-1" in it_window["message"]
