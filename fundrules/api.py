@@ -75,9 +75,23 @@ class Engine:
     @classmethod
     def from_paths(cls, *paths: str | os.PathLike[str], backend: BackendName = "durable",
                    include_builtin: bool = False) -> Engine:
-        """An engine over the packs in these files or folders (and the built-ins if asked)."""
-        sources = [*([builtin_pack_dir()] if include_builtin else []), *paths]
-        return cls([load_pack(p) for p in pack_files(sources)], backend=backend)
+        """An engine over the packs in these files or folders (and the built-ins if asked).
+
+        With ``include_builtin``, a pack given here replaces the built-in pack of the same
+        id: an author evaluates their edited copy, not the shipped one.
+        """
+        packs: dict[str, Pack] = {}
+        if include_builtin:
+            packs = {p.id: p for p in (load_pack(f) for f in pack_files([builtin_pack_dir()]))}
+        given: dict[str, Pack] = {}
+        for pack in (load_pack(f) for f in pack_files(paths)):
+            if pack.id in given:  # two of the user's own files claim one id
+                raise UnknownPackError([Diagnostic(
+                    "duplicate-id", f"two packs have the id `{pack.id}`: {pack.file} and "
+                    f"{given[pack.id].file}", hint="load only one of them", file=pack.file)])
+            given[pack.id] = pack
+        packs.update(given)  # a pack given by path replaces the built-in pack of that id
+        return cls(packs.values(), backend=backend)
 
     @property
     def backend(self) -> str:

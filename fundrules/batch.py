@@ -7,24 +7,25 @@ size, and results come back in input order. Each worker builds its own Engine on
 Workers start with ``forkserver`` (``spawn`` where it does not exist), never ``fork``:
 durable_rules is not fork-safe. An input that cannot be read or validated becomes a
 :class:`Failure` in its place and never stops the batch; a worker that dies is replaced
-and the inputs it held are retried one by one, so the one that killed it is reported
-and nothing else is lost.
+and the chunk it was deciding is retried one input at a time, so the input that killed
+it is reported and nothing else is lost.
 """
 
 from __future__ import annotations
 
 import codecs
-import collections
+import contextlib
 import dataclasses
 import itertools
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import signal
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from multiprocessing import connection
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal
 
 from fundrules.api import BackendName, Engine
 from fundrules.applicants import read_applicant
@@ -42,22 +43,20 @@ from fundrules.schema import Applicant, Decision, parse_applicant
 __all__ = [
     "MAX_LINE_BYTES",
     "BatchResult",
-    "BatchSummary",
     "Failure",
     "Input",
     "InputSource",
     "decide_in_parallel",
     "default_jobs",
     "evaluate_inputs",
-    "record_lines",
-    "run_batch",
 ]
 
 #: The longest JSON Lines line read (a maximal valid applicant is far smaller).
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _CHUNK_ITEMS = 64
 _CHUNK_CHARS = 4 * 1024 * 1024
-_IN_FLIGHT = 3  # chunks queued per worker: enough to keep it busy, few enough to bound memory
+_IN_FLIGHT = 3  # chunks held per worker (being decided or waiting for their turn to be yielded)
+_MAX_DEATHS = 5  # worker deaths in a row, with no answer between, before the batch stops
 _SUFFIXES = (".json", ".yaml", ".yml")
 _ERRORS: dict[str, type[FundrulesError]] = {
     cls.__name__: cls for cls in (ApplicantError, EngineError, PackError, UnknownPackError)
@@ -272,18 +271,20 @@ class _Worker:
         return BatchResult(item.where, item.at, None, (failure,) * len(self.engines))
 
 
-_WORKER: _Worker | None = None
-
-
-def _start_worker(packs: Sequence[Pack], backend: BackendName, lang: str | None,
-                  keep: bool) -> None:
-    global _WORKER
-    _WORKER = _Worker(packs, backend, lang, keep)
-
-
-def _run_chunk(chunk: Sequence[Input]) -> list[BatchResult]:
-    assert _WORKER is not None, "worker not started"
-    return _WORKER.run(chunk)
+def _serve(conn: Connection, packs: Sequence[Pack], backend: BackendName, lang: str | None,
+           keep: bool) -> None:
+    """A worker process: build the engines once, then decide chunks until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    worker = _Worker(packs, backend, lang, keep)
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        seq, chunk = message
+        conn.send((seq, worker.run(chunk)))
 
 
 # --- many processes, input order kept ------------------------------------------------------
@@ -310,73 +311,151 @@ def _chunks(inputs: Iterable[Input]) -> Iterator[list[Input]]:
         yield chunk
 
 
-class _Pool:
-    """A process pool that can be replaced when a worker dies."""
+class _Proc:
+    """One worker process, its end of the pipe, and the chunk it is working on.
 
-    def __init__(self, jobs: int, initargs: tuple[Any, ...]) -> None:
+    Each worker has at most one chunk at a time, so neither side can block writing a
+    large message while the other is writing too.
+    """
+
+    def __init__(self, context: Any, initargs: tuple[Any, ...]) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, *initargs), daemon=True,
+                                       name="fundrules-batch")
+        self.process.start()
+        child.close()
+        self.job: tuple[int, list[Input]] | None = None
+
+    def send(self, seq: int, chunk: list[Input]) -> None:
+        self.conn.send((seq, chunk))  # pickled whole before writing: a failure sends nothing
+        self.job = (seq, chunk)
+
+    def receive(self) -> list[BatchResult] | None:
+        """The answer to the current chunk, or ``None`` if the process died."""
+        try:
+            seq, results = self.conn.recv()
+        except (EOFError, OSError):
+            return None
+        assert self.job is not None and seq == self.job[0]
+        self.job = None
+        return results  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        if self.job is None and self.process.is_alive():
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self.process.join(timeout=2)
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.conn.close()
+
+
+class _Workers:
+    """The worker processes; a dead one is replaced and its chunk retried input by input."""
+
+    def __init__(self, jobs: int, initargs: tuple[Any, ...], width: int) -> None:
         methods = multiprocessing.get_all_start_methods()
-        self._context = multiprocessing.get_context(
+        self.context = multiprocessing.get_context(
             "forkserver" if "forkserver" in methods else "spawn")
-        self._jobs = jobs
-        self._initargs = initargs
-        self.executor = self._new()
+        self.initargs = initargs
+        self.width = width
+        self.deaths = 0
+        self.procs: list[_Proc] = []
+        self.procs = [_Proc(self.context, initargs) for _ in range(jobs)]
 
-    def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self._jobs, mp_context=self._context,
-                                   initializer=_start_worker, initargs=self._initargs)
+    def replace(self, index: int) -> _Proc:
+        """A new process for a dead one; give up when they die faster than they answer."""
+        self.deaths += 1
+        if self.deaths > _MAX_DEATHS:
+            raise EngineError([Diagnostic(
+                "engine-failure", f"{self.deaths} worker processes died in a row, without "
+                "deciding any input in between", hint="run with `--jobs 1` (or jobs=1) to "
+                "see the error; this is a fundrules bug: please report it")])
+        self.procs[index].stop()
+        self.procs[index] = _Proc(self.context, self.initargs)
+        return self.procs[index]
 
-    def submit(self, chunk: list[Input]) -> Future[list[BatchResult]]:
-        return self.executor.submit(_run_chunk, chunk)
+    def answered(self, answer: list[BatchResult]) -> list[BatchResult]:
+        self.deaths = 0
+        return answer
 
-    def renew(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
-        self.executor = self._new()
+    def failed(self, item: Input, message: str) -> BatchResult:
+        return BatchResult(item.where, item.at, None, (_bug(message[:500]),) * self.width)
+
+    def isolate(self, index: int, chunk: list[Input]) -> list[BatchResult]:
+        """Decide a chunk that killed its worker or could not be sent, one input at a time."""
+        out: list[BatchResult] = []
+        for item in chunk:
+            proc = self.procs[index]
+            try:
+                proc.send(-1, [item])
+            except Exception as exc:  # e.g. an object that cannot be sent to a process
+                out.append(self.failed(item, f"this input cannot be sent to a worker process: "
+                                             f"{exc!r}"))
+                if proc.job is None and not proc.process.is_alive():
+                    self.replace(index)
+                continue
+            answer = proc.receive()
+            if answer is None:
+                self.replace(index)
+                out.append(self.failed(item, "the worker process died while deciding this input"))
+            else:
+                out += self.answered(answer)
+        return out
 
     def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _isolate(pool: _Pool, chunk: list[Input], width: int) -> list[BatchResult]:
-    """Run a chunk that failed one input at a time, so only the culprit is reported."""
-    out: list[BatchResult] = []
-    for item in chunk:
-        try:
-            out += pool.submit([item]).result()
-        except BrokenProcessPool:
-            pool.renew()
-            out.append(BatchResult(item.where, item.at, None, (_bug(
-                "the worker process died while deciding this input"),) * width))
-        except Exception as exc:  # e.g. an object that cannot be sent to a process
-            out.append(BatchResult(item.where, item.at, None, (_bug(
-                f"this input cannot be sent to a worker process: {exc!r}"[:500]),) * width))
-    return out
+        for proc in self.procs:
+            proc.stop()
 
 
 def _parallel(chunks: Iterator[list[Input]], jobs: int, initargs: tuple[Any, ...],
               width: int) -> Iterator[list[BatchResult]]:
-    pool = _Pool(jobs, initargs)
-    pending: collections.deque[tuple[list[Input], Future[list[BatchResult]]]] = (
-        collections.deque())
+    """Chunks' results in input order, from ``jobs`` processes, few chunks held at once."""
+    workers = _Workers(jobs, initargs, width)
+    feed = enumerate(chunks)
+    results: dict[int, list[BatchResult]] = {}
+    next_out = 0
+    exhausted = False
     try:
         while True:
-            while len(pending) < jobs * _IN_FLIGHT and (chunk := next(chunks, None)):
-                pending.append((chunk, pool.submit(chunk)))
-            if not pending:
+            for index in range(len(workers.procs)):
+                proc = workers.procs[index]
+                busy = sum(p.job is not None for p in workers.procs)
+                if proc.job is not None or exhausted or len(results) + busy >= jobs * _IN_FLIGHT:
+                    continue
+                task = next(feed, None)
+                if task is None:
+                    exhausted = True
+                    continue
+                try:
+                    proc.send(*task)
+                except Exception:  # cannot be pickled, or the process is gone: one by one
+                    if not proc.process.is_alive():
+                        workers.replace(index)
+                    results[task[0]] = workers.isolate(index, task[1])
+            waiting = [p for p in workers.procs if p.job is not None]
+            if not waiting and exhausted and not results:
                 return
-            chunk, future = pending.popleft()
-            try:
-                results = future.result()
-            except BrokenProcessPool:
-                pool.renew()
-                results = _isolate(pool, chunk, width)
-                rest = [c for c, _ in pending]
-                pending.clear()
-                pending.extend((c, pool.submit(c)) for c in rest)
-            except Exception:
-                results = _isolate(pool, chunk, width)
-            yield results
+            if waiting:
+                ready = connection.wait([p.conn for p in waiting]
+                                        + [p.process.sentinel for p in waiting])
+                for proc in waiting:
+                    if proc.conn not in ready and proc.process.sentinel not in ready:
+                        continue
+                    job = proc.job
+                    assert job is not None
+                    answer = proc.receive() if proc.conn.poll() else None
+                    if answer is None:
+                        index = workers.procs.index(proc)
+                        workers.replace(index)
+                        answer = workers.isolate(index, job[1])
+                    results[job[0]] = workers.answered(answer)
+            while next_out in results:
+                yield results.pop(next_out)
+                next_out += 1
     finally:
-        pool.close()
+        workers.close()
 
 
 def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,
@@ -419,79 +498,3 @@ def decide_in_parallel(pack: Pack, applicants: Iterable[Applicant | Mapping[str,
         if isinstance(outcome, Failure):
             raise outcome.exception()
         yield outcome
-
-
-# --- records and summary -------------------------------------------------------------------
-
-
-def record_lines(result: BatchResult, pack_ids: Sequence[str]) -> list[str]:
-    """The JSON Lines records of one input: one per pack, ``decision`` or ``error``."""
-    where = json.dumps(result.at, ensure_ascii=False)
-    lines = []
-    for pack_id, outcome in zip(pack_ids, result.results, strict=True):
-        head = f'{{"{result.where}":{where},"pack":{json.dumps(pack_id)},'
-        if isinstance(outcome, Failure):
-            body = json.dumps({"diagnostics": [d.as_dict() for d in outcome.diagnostics]},
-                              ensure_ascii=False, separators=(",", ":"))
-            lines.append(f'{head}"error":{body}}}')
-        else:
-            lines.append(f'{head}"decision":{outcome.model_dump_json()}}}')
-    return lines
-
-
-_COLUMNS = ("eligible", "ineligible", "incomplete", "error")
-
-
-@dataclasses.dataclass
-class BatchSummary:
-    """Counts of a batch: per pack, inputs eligible, ineligible, incomplete or an error.
-
-    Each pack's counts add up to ``inputs``.
-    """
-
-    packs: tuple[str, ...]
-    inputs: int = 0
-    blank_lines: int = 0
-    counts: dict[str, collections.Counter[str]] = dataclasses.field(default_factory=dict)
-
-    def add(self, result: BatchResult) -> None:
-        """Count one input."""
-        self.inputs += 1
-        for pack_id, outcome in zip(self.packs, result.results, strict=True):
-            key = "error" if isinstance(outcome, Failure) else outcome.outcome
-            self.counts.setdefault(pack_id, collections.Counter())[key] += 1
-
-    def errors(self) -> int:
-        """The number of error records (an invalid input counts once per pack)."""
-        return sum(c["error"] for c in self.counts.values())
-
-    def text(self) -> str:
-        """A small table for stderr."""
-        plural = "s" if self.blank_lines != 1 else ""
-        blank = f"; {self.blank_lines} blank line{plural} skipped" if self.blank_lines else ""
-        width = max([len("pack"), *map(len, self.packs)])
-        lines = [f"{self.inputs} inputs{blank}",
-                 f"  {'pack':<{width}}  " + "  ".join(f"{c:>10}" for c in (*_COLUMNS, "total"))]
-        for pack_id in self.packs:
-            counts = self.counts.get(pack_id, collections.Counter())
-            cells = [counts[c] for c in _COLUMNS] + [sum(counts[c] for c in _COLUMNS)]
-            lines.append(f"  {pack_id:<{width}}  " + "  ".join(f"{n:>10}" for n in cells))
-        return "\n".join(lines)
-
-
-def run_batch(source: InputSource, packs: Sequence[Pack], out: TextIO, *,
-              backend: BackendName = "durable", lang: str | None = None,
-              jobs: int | None = None,
-              progress: Callable[[int], None] | None = None) -> BatchSummary:
-    """Decide every input of ``source`` against ``packs``, writing JSON Lines to ``out``.
-
-    ``progress`` is called with the number of inputs done after each one.
-    """
-    summary = BatchSummary(tuple(p.id for p in packs))
-    for result in evaluate_inputs(source, packs, backend=backend, lang=lang, jobs=jobs):
-        out.write("\n".join(record_lines(result, summary.packs)) + "\n")
-        summary.add(result)
-        if progress is not None:
-            progress(summary.inputs)
-    summary.blank_lines = source.blank_lines
-    return summary

@@ -22,14 +22,16 @@ from pydantic import BaseModel, ConfigDict
 from fundrules._explain_text import FIELD_WORDS, ITEM_WORDS, say
 from fundrules.api import Engine
 from fundrules.decide import message_for
-from fundrules.facts import _shift, compute_inputs, submitted_date
+from fundrules.facts import window_day, compute_inputs, submitted_date
 from fundrules.policies.ir import (
+    CAnd,
     CFact,
     CLeaf,
     CNot,
     CompiledPack,
     CompiledRule,
     Cond,
+    COr,
     InputSpec,
     Status,
     Value,
@@ -207,7 +209,7 @@ class _Context:
         elif isinstance(cond, CNot):
             if target == "unknown":  # an unmet `not x` is a met x: nothing to meet there
                 self._decisive(cond.operand, target)
-        elif not isinstance(cond, CLeaf) and hasattr(cond, "operands"):
+        elif isinstance(cond, CAnd | COr):
             for part in cond.operands:
                 self._decisive(part, target)
 
@@ -316,7 +318,7 @@ class _Context:
         measure = next((m for m in self.compiled.measures if m.name == spec.arg), None)
         if spec.kind != "measure" or measure is None or measure.within is None:
             return ""
-        first, last = (dt.date.fromordinal(_shift(self.day, b)) for b in measure.within)
+        first, last = (dt.date.fromordinal(window_day(self.day, b)) for b in measure.within)
         return say("window", self.lang, start=first.isoformat(), end=last.isoformat())
 
 
@@ -346,7 +348,7 @@ def _parts(cond: Cond) -> tuple[list[str], list[str]]:
             facts.append(c.fact)
         elif isinstance(c, CNot):
             stack.append(c.operand)
-        elif not isinstance(c, CLeaf | CFact) and hasattr(c, "operands"):
+        elif isinstance(c, CAnd | COr):
             stack.extend(reversed(c.operands))
     return leaves, facts
 
@@ -355,7 +357,7 @@ def _positive_leaves(cond: Cond) -> list[CLeaf]:
     """Comparisons not under a `not`: those whose being met helps the criterion."""
     if isinstance(cond, CLeaf):
         return [cond]
-    if isinstance(cond, CNot | CFact) or not hasattr(cond, "operands"):
+    if not isinstance(cond, CAnd | COr):
         return []
     return [leaf for op in cond.operands for leaf in _positive_leaves(op)]
 

@@ -37,7 +37,7 @@ from fundrules.policies.ir import (
 )
 from fundrules.schema import Applicant, Money
 
-__all__ = ["compute_inputs", "submitted_date"]
+__all__ = ["compute_inputs", "submitted_date", "window_day"]
 
 _Interval = tuple[int | float | None, int | float | None]  # (lo, hi); None = unknown / unbounded
 
@@ -52,7 +52,8 @@ def submitted_date(applicant: Applicant, tz: str) -> dt.date:
     return applicant.submitted_at.astimezone(_zone(tz)).date()
 
 
-def _shift(day: dt.date, bound: DateBound) -> int:
+def window_day(day: dt.date, bound: DateBound) -> int:
+    """The ordinal day a window bound stands for, given the submission day."""
     if bound.ordinal is not None:
         return bound.ordinal
     month = day.month - 1 + bound.months
@@ -229,7 +230,7 @@ def _measure(applicant: Applicant, plan: _MeasurePlan, pack: CompiledPack, today
     window = None
     if m.within is not None:
         day = dt.date.fromordinal(int(today.lo or 0))
-        window = (_shift(day, m.within[0]), _shift(day, m.within[1]))
+        window = (window_day(day, m.within[0]), window_day(day, m.within[1]))
     lo: int | float | None = 0
     hi: int | float | None = 0
     missing: list[str] = []

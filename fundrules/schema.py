@@ -13,6 +13,7 @@ their items are validated, so hostile input is rejected in microseconds.
 """
 
 from __future__ import annotations
+
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Literal

@@ -218,7 +218,7 @@ def _spain(d: _Draw, a: dict[str, Any]) -> None:
     jobs = []
     for n in range(d.rng.randint(1, 6)):
         job = d.engagement(_FILM_TV, {"fixed_term": 60, "self_employed": 25, "freelance": 15},
-                           "2019-03-01", "2020-03-12", (5, 50))
+                           "2020-01-10" if n == 0 else "2019-03-01", "2020-03-12", (5, 50))
         d.known(job, "registered", d.chance(0.9))
         if n == 0 and d.chance(0.85):
             job["outcome"] = d.pick({"interrupted": 55, "postponed": 25, "cancelled": 20})

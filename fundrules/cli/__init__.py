@@ -21,6 +21,7 @@ from fundrules.cli import (
     _schema,
     _synth,
     _test,
+    _verify,
 )
 
 __all__ = ["main"]
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     _diff.add_parser(sub)
     _explain.add_parser(sub)
     _schema.add_parser(sub)
+    _verify.add_parser(sub)
     return parser
 
 

@@ -1,25 +1,40 @@
 """``fundrules batch INPUT --pack ID... [--out FILE] [--jobs N] [--lang L]``.
 
-Also the helpers that ``allocate`` and ``diff`` share with it: reading INPUT, the
-``--jobs`` option, and the progress bar (on stderr, only when stderr is a terminal).
+The records (one JSON line per input and pack) and the summary are this command's
+output format; :mod:`fundrules.batch` does the reading and the processes. Also the
+helpers ``allocate`` and ``diff`` share with it: ``--jobs``, the progress bar (on
+stderr, only when stderr is a terminal), and a quiet exit when stdout is closed early.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
+import dataclasses
+import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 from fundrules.api import BackendName, Engine
-from fundrules.batch import InputSource, default_jobs, run_batch
+from fundrules.batch import BatchResult, Failure, InputSource, default_jobs, evaluate_inputs
 from fundrules.cli._common import add_engine_options, engine_from, print_diagnostics
 from fundrules.diagnostics import FundrulesError
+from fundrules.policies.pack import Pack
 
-__all__ = ["add_jobs_option", "add_parser", "backend_of", "broken_pipe", "progress_bar"]
+__all__ = [
+    "BatchSummary",
+    "add_jobs_option",
+    "add_parser",
+    "backend_of",
+    "broken_pipe",
+    "progress_bar",
+    "record_lines",
+    "run_batch",
+]
 
 
 def _jobs(text: str) -> int:
@@ -97,6 +112,79 @@ def progress_bar(source: InputSource, stream: TextIO | None = None
     finally:
         out.write("\r" + " " * 72 + "\r")
         out.flush()
+
+
+def record_lines(result: BatchResult, pack_ids: Sequence[str]) -> list[str]:
+    """The JSON Lines records of one input: one per pack, ``decision`` or ``error``."""
+    where = json.dumps(result.at, ensure_ascii=False)
+    lines = []
+    for pack_id, outcome in zip(pack_ids, result.results, strict=True):
+        head = f'{{"{result.where}":{where},"pack":{json.dumps(pack_id)},'
+        if isinstance(outcome, Failure):
+            body = json.dumps({"diagnostics": [d.as_dict() for d in outcome.diagnostics]},
+                              ensure_ascii=False, separators=(",", ":"))
+            lines.append(f'{head}"error":{body}}}')
+        else:
+            lines.append(f'{head}"decision":{outcome.model_dump_json()}}}')
+    return lines
+
+
+_COLUMNS = ("eligible", "ineligible", "incomplete", "error")
+
+
+@dataclasses.dataclass
+class BatchSummary:
+    """Counts of a batch: per pack, inputs eligible, ineligible, incomplete or an error.
+
+    Each pack's counts add up to ``inputs``.
+    """
+
+    packs: tuple[str, ...]
+    inputs: int = 0
+    blank_lines: int = 0
+    counts: dict[str, collections.Counter[str]] = dataclasses.field(default_factory=dict)
+
+    def add(self, result: BatchResult) -> None:
+        """Count one input."""
+        self.inputs += 1
+        for pack_id, outcome in zip(self.packs, result.results, strict=True):
+            key = "error" if isinstance(outcome, Failure) else outcome.outcome
+            self.counts.setdefault(pack_id, collections.Counter())[key] += 1
+
+    def errors(self) -> int:
+        """The number of error records (an invalid input counts once per pack)."""
+        return sum(c["error"] for c in self.counts.values())
+
+    def text(self) -> str:
+        """A small table for stderr."""
+        plural = "s" if self.blank_lines != 1 else ""
+        blank = f"; {self.blank_lines} blank line{plural} skipped" if self.blank_lines else ""
+        width = max([len("pack"), *map(len, self.packs)])
+        lines = [f"{self.inputs} inputs{blank}",
+                 f"  {'pack':<{width}}  " + "  ".join(f"{c:>10}" for c in (*_COLUMNS, "total"))]
+        for pack_id in self.packs:
+            counts = self.counts.get(pack_id, collections.Counter())
+            cells = [counts[c] for c in _COLUMNS] + [sum(counts[c] for c in _COLUMNS)]
+            lines.append(f"  {pack_id:<{width}}  " + "  ".join(f"{n:>10}" for n in cells))
+        return "\n".join(lines)
+
+
+def run_batch(source: InputSource, packs: Sequence[Pack], out: TextIO, *,
+              backend: BackendName = "durable", lang: str | None = None,
+              jobs: int | None = None,
+              progress: Callable[[int], None] | None = None) -> BatchSummary:
+    """Decide every input of ``source`` against ``packs``, writing JSON Lines to ``out``.
+
+    ``progress`` is called with the number of inputs done after each one.
+    """
+    summary = BatchSummary(tuple(p.id for p in packs))
+    for result in evaluate_inputs(source, packs, backend=backend, lang=lang, jobs=jobs):
+        out.write("\n".join(record_lines(result, summary.packs)) + "\n")
+        summary.add(result)
+        if progress is not None:
+            progress(summary.inputs)
+    summary.blank_lines = source.blank_lines
+    return summary
 
 
 def run(args: argparse.Namespace) -> int:

@@ -175,7 +175,9 @@ class PackModel(_Model):
 def suggest(name: str, candidates: object) -> str | None:
     """``did you mean `x`?`` text for the closest candidate, if any is close."""
     names = [str(c) for c in candidates] if candidates else []  # type: ignore[attr-defined]
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    prefixed = [n for n in names if n.startswith(name) and len(name) >= 3]
+    close = prefixed[:1] if len(prefixed) == 1 else difflib.get_close_matches(
+        name, names, n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
 
 

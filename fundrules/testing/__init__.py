@@ -1,5 +1,6 @@
-"""Testing helpers: YAML test cases for packs (and their pytest plugin), and hypothesis
-strategies that generate applicants for property tests (docs/testing.md).
+"""Testing helpers: YAML test cases, their pytest plugin, and hypothesis strategies.
+
+The strategies generate applicants for property tests (docs/testing.md).
 
 The strategies are imported on first use, so that running YAML cases (``fundrules
 test``, the pytest plugin) does not need hypothesis installed.

@@ -3,7 +3,7 @@
 A case file names its pack, optional ``defaults`` merged under every applicant, and
 ``cases``, each with ``name``, ``applicant`` and ``expect`` (``outcome``, and
 optionally ``call``, ``award`` fields, ``reasons`` statuses by rule id, ``missing``,
-``trace``). See docs/testing.md.
+``trace``). See docs/test-cases.md.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class CaseResult:
 
 def _bad(file: str, node: Node | None, message: str) -> FundrulesError:
     return FundrulesError([Diagnostic(
-        "test-invalid", message, hint="see docs/testing.md", file=file,
+        "test-invalid", message, hint="see docs/test-cases.md", file=file,
         line=node.mark.line if node else None, column=node.mark.column if node else None,
         path=node.path if node else None)])
 

@@ -33,9 +33,9 @@ from fundrules.policies.ir import (
     CFact,
     CLeaf,
     CNot,
-    COr,
     CompiledPack,
     Cond,
+    COr,
     DateBound,
     MeasureSpec,
     Status,
@@ -88,7 +88,8 @@ _BOOL = st.booleans()
 
 # --- generic values, one per field kind ------------------------------------------------------
 
-def _money(cents: st.SearchStrategy[int], currency: st.SearchStrategy[str]) -> st.SearchStrategy[_Raw]:
+def _money(cents: st.SearchStrategy[int], currency: st.SearchStrategy[str]
+           ) -> st.SearchStrategy[_Raw]:
     return st.builds(lambda c, cur: {"value": str(Decimal(c).scaleb(-2)), "currency": cur},
                      cents, currency)
 
@@ -152,7 +153,10 @@ def _generic_item(draw: _Draw, over: str, absent: int = 3,
         value = draw(_scalar(info)) if required else _maybe(draw, _scalar(info), absent)
         _put(item, name, value)
     if over == "engagements":
-        _place(draw, item, None, _maybe(draw, _ints(0, 40), absent), "random")
+        _place(draw, item, None, _maybe(draw, _ints(0, 40), absent),
+               draw(_pick(("random", "straddle"))))
+        if absent and draw(_ints(0, absent)) == 0:  # a date left unknown
+            item.pop(draw(_pick(("start", "end"))))
     if over == "benefits" and item.get("rights_opened") and item.get("rights_ended") \
             and item["rights_opened"] > item["rights_ended"]:
         item["rights_opened"], item["rights_ended"] = item["rights_ended"], item["rights_opened"]
@@ -328,9 +332,11 @@ def _solve(draw: _Draw, cond: Cond, want: Status, pack: CompiledPack, out: list[
         _solve(draw, cond.operand, _NOT[want], pack, out, force, depth + 1)
     elif isinstance(cond, CAnd | COr):
         every = (want == "met") == isinstance(cond, CAnd)
-        ops = [o for o in cond.operands if not isinstance(o, CConst)] or list(cond.operands)
+        ops: list[Cond] = [o for o in cond.operands if not isinstance(o, CConst)]
+        ops = ops or list(cond.operands)
         if not every and force:  # a forced operand decides an and/or by itself: choose it
-            hit = [o for o in ops if isinstance(o, CFact) and _forced(o.fact, pack, force) == want]
+            hit: list[Cond] = [o for o in ops if isinstance(o, CFact)
+                               and _forced(o.fact, pack, force) == want]
             ops = hit or ops
         chosen = ops if every else [draw(_pick(ops))]
         for op in chosen:
@@ -385,7 +391,7 @@ def _pick_number(draw: _Draw, leaves: Sequence[CLeaf], floor: int | None) -> int
     else:
         lo_, hi_ = lo, hi
     picks = [v for v in (lo_, hi_, lo_ + 1, hi_ - 1) if lo_ <= v <= hi_ and v not in avoid]
-    value = draw(_pick(picks)) if picks else draw(_ints(lo_, hi_))
+    value: int = draw(_pick(picks)) if picks else draw(_ints(lo_, hi_))
     return value
 
 
@@ -395,8 +401,9 @@ def _pick_symbol(draw: _Draw, leaves: Sequence[CLeaf], universe: Sequence[str]) 
     universe = tuple(universe) or tuple(sorted(constants | set(_COUNTRIES)))
     allowed = set(universe)
     for leaf in leaves:
-        values = set(leaf.value if isinstance(leaf.value, tuple) else (leaf.value,))
-        allowed = allowed & values if leaf.op in ("eq", "in") else allowed - values  # type: ignore[operator]
+        values = {str(v) for v in (leaf.value if isinstance(leaf.value, tuple)
+                                    else (leaf.value,))}
+        allowed = allowed & values if leaf.op in ("eq", "in") else allowed - values
     options = sorted(allowed) or sorted(str(v) for v in universe)
     return str(draw(_pick(options)))
 
@@ -422,8 +429,10 @@ def _group(leaves: Iterable[CLeaf]) -> dict[str, list[CLeaf]]:
 
 
 def _free(draw: _Draw, key: str, pack: CompiledPack) -> list[CLeaf]:
-    """No aim for this input: a comparison of the pack itself, met or not, so values sit
-    just below, at or above its thresholds."""
+    """No aim for this input: one of the pack's own comparisons, met or not.
+
+    So values sit just below, at or above its thresholds.
+    """
     leaves = [leaf for r in pack.rules for leaf in _leaves(r.cond) if leaf.input == key]
     if not leaves:
         return []
@@ -487,7 +496,10 @@ def _item_for(draw: _Draw, m: MeasureSpec, pack: CompiledPack, counts: bool,
         _put(item, draw(_pick(optional)), None)
     if m.aggregate == "sum" and m.value is not None and value is not None:
         _set_value(draw, item, m.value, value, pack.currency, m.value_type)
-    if m.over == "engagements":
+    if m.over == "engagements" and window is None and "start" in item and any(
+            g.input in ("i:start", "i:end") for g in leaves):  # the filter fixed the dates
+        _keep_dates(draw, item, value or 0)
+    elif m.over == "engagements":
         days = item.get("days")
         mode = "outside" if not counts and where_counts else "inside"
         if counts and window is not None and draw(_ints(0, 2)) == 0 \
@@ -496,6 +508,19 @@ def _item_for(draw: _Draw, m: MeasureSpec, pack: CompiledPack, counts: bool,
         item.pop("work_dates", None)
         _place(draw, item, window, days, mode, value or 0)
     return item
+
+
+def _keep_dates(draw: _Draw, item: _Raw, room: int) -> None:
+    """Make an engagement whose start a filter chose consistent (end, days, work_dates)."""
+    item.pop("work_dates", None)
+    start = dt.date.fromisoformat(item["start"]).toordinal()
+    if "end" in item:
+        start = min(start, dt.date.fromisoformat(item["end"]).toordinal())
+        item["start"] = dt.date.fromordinal(start).isoformat()
+    need = max(item.get("days") or 0, room, 1)
+    end = max(start + need - 1, dt.date.fromisoformat(str(item.get("end", item["start"])))
+              .toordinal())
+    item["end"] = dt.date.fromordinal(end + draw(_ints(0, 10))).isoformat()
 
 
 def _read_fields(pack: CompiledPack, over: str) -> frozenset[str]:
@@ -583,10 +608,11 @@ def _income_entries(draw: _Draw, period: str, basis: str, target: int | None, cu
                 "amount": {"value": str(Decimal(cents).scaleb(-2)), "currency": cur}}
     if target is None:
         other = draw(_pick([c for c in _CURRENCIES if c != currency]))
-        return draw(_pick((
+        chosen: list[_Raw] = draw(_pick((
             [entry(period, basis, 1_000_000, other)],
             [entry(draw(_pick([p for p in _PERIODS if p != period])), basis, 500_000)],
         )))
+        return chosen
     if draw(_BOOL):
         part = draw(_ints(0, max(0, target)))
         return [entry(period, basis, part), entry(period, basis, target - part)]

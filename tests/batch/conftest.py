@@ -1,5 +1,4 @@
-"""Populations shared by the batch tests: synthetic applicants are deterministic, so
-each is generated once per session."""
+"""Populations shared by the batch tests (deterministic, so generated once per session)."""
 
 from __future__ import annotations
 
@@ -22,8 +21,10 @@ MALFORMED = [
 
 def write_population(path: Path, n: int, seed: int, country: str | None,
                      malformed_every: int = 0) -> tuple[int, int, int]:
-    """Write a population, a malformed line after every ``malformed_every`` good ones and a
-    blank line at the end; return (lines, good lines, blank lines)."""
+    """Write a population and return (lines, good lines, blank lines).
+
+    A malformed line follows every ``malformed_every`` good ones; a blank line ends it.
+    """
     lines = 0
     good = 0
     with open(path, "w", encoding="utf-8") as out:

@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
-from fundrules import ApplicantError, Engine
-from fundrules.batch import Failure, Input, InputSource, evaluate_inputs, run_batch
+import fundrules.batch
+from fundrules import ApplicantError, Engine, EngineError
+from fundrules.batch import Failure, Input, InputSource, evaluate_inputs
 from fundrules.cli import main
+from fundrules.cli._batch import run_batch
 from fundrules.synth import synthesize
-from tests.batch.conftest import MALFORMED, write_population
+from tests.batch.conftest import write_population
 
 PACKS = ["it-ifc-netflix", "fr-netflix-audiens"]
 
@@ -102,7 +104,8 @@ def test_folder_input_gives_file_records_in_path_order(tmp_path: Path,
     (folder / "sub").mkdir(parents=True)
     people = list(synthesize(3, 1, "FR"))
     (folder / "b.json").write_text(json.dumps(people[0]))
-    (folder / "a.yaml").write_text(f"id: {people[1]['id']}\nsubmitted_at: 2020-04-20T10:00:00+02:00\n")
+    (folder / "a.yaml").write_text(
+        f"id: {people[1]['id']}\nsubmitted_at: 2020-04-20T10:00:00+02:00\n")
     (folder / "sub" / "c.json").write_text('{"id": "c", "submitted_at": "yesterday"}')
     (folder / "notes.txt").write_text("not an applicant")
     (folder / ".hidden.json").write_text("{}")
@@ -195,11 +198,33 @@ def test_run_batch_streams_without_reading_everything_first(tmp_path: Path) -> N
     assert seen_at_first_record[0] < source.size / 2
 
 
-def test_lines_too_long_or_not_utf8_are_reported_not_fatal(tmp_path: Path) -> None:
+def test_workers_that_keep_dying_stop_the_batch_with_a_clear_error() -> None:
+    people = [_KillsItsWorker(p) for p in synthesize(130, 4, "ES")]
+    items = [Input("item", i, p) for i, p in enumerate(people)]
+    with pytest.raises(EngineError, match="died in a row"):
+        list(evaluate_inputs(items, [Engine().pack("es-academia-netflix")], jobs=2))
+
+
+def test_an_input_that_cannot_be_sent_to_a_process_fails_alone() -> None:
+    people: list[Any] = list(synthesize(200, 4, "FR"))
+    people[70] = {**people[70], "role": lambda: "technician"}  # cannot be pickled
+    items = [Input("item", i, p) for i, p in enumerate(people)]
+    results = list(evaluate_inputs(items, [Engine().pack("fr-netflix-audiens")], jobs=2))
+    assert [r.at for r in results] == list(range(200))
+    failed = [r.at for r in results if isinstance(r.results[0], Failure)]
+    assert failed == [70]
+
+
+def test_lines_too_long_or_not_utf8_are_reported_not_fatal(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fundrules.batch, "MAX_LINE_BYTES", 4000)
     path = tmp_path / "odd.jsonl"
-    good = json.dumps(next(synthesize(1, 1, "FR")))
-    path.write_bytes(b"\xef\xbb\xbf" + good.encode() + b"\n\xff\xfe\n" + good.encode())
+    good = json.dumps(next(synthesize(1, 1, "FR"))).encode()
+    assert len(good) < 4000
+    path.write_bytes(b"\xef\xbb\xbf" + good + b"\n\xff\xfe\n" + b"[" * 9000 + b"\n" + good)
     results = list(evaluate_inputs(InputSource(path), [Engine().pack("fr-netflix-audiens")]))
-    assert [r.at for r in results] == [1, 2, 3]
-    assert [isinstance(r.results[0], Failure) for r in results] == [False, True, False]
-    assert MALFORMED  # the shared malformed lines are used by the other tests
+    assert [r.at for r in results] == [1, 2, 3, 4]
+    assert [isinstance(r.results[0], Failure) for r in results] == [False, True, True, False]
+    messages = [r.results[0].diagnostics[0].message for r in results
+                if isinstance(r.results[0], Failure)]
+    assert messages == ["the line is not UTF-8 text", "the line is longer than 4000 bytes"]

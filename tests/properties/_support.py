@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import yaml
 from hypothesis import note, settings
 
 from fundrules import Applicant, Decision, Engine
@@ -58,9 +57,3 @@ def as_case(applicant: Applicant, decision: Decision | None = None, name: str = 
     text = case_yaml(applicant, decision, name=name)
     note("as a YAML test case (paste under `cases:`):\n" + text)
     return text
-
-
-def dump(applicant: Applicant) -> str:
-    """The applicant as YAML."""
-    return str(yaml.safe_dump(applicant.model_dump(mode="json", exclude_none=True),
-                              sort_keys=False, allow_unicode=True))

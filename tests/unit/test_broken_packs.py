@@ -105,7 +105,7 @@ EXPECTED: dict[str, list[tuple[str, str, int, int]]] = {
     "condition-syntax": [("condition-syntax", "error", 34, 39)],
     "unknown-measure": [("unknown-name", "error", 47, 11)],
     "unknown-fact": [("unproduced-fact", "error", 55, 28)],
-    "unproduced-fact": [("unproduced-fact", "error", 55, 49)],
+    "unproduced-fact": [("unproduced-fact", "error", 47, 41)],
     "unused-fact": [("unused-fact", "warning", 40, 11)],
     "type-mismatch-date": [("type-mismatch", "error", 47, 29)],
     "type-mismatch-money": [("type-mismatch", "error", 61, 36)],
