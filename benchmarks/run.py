@@ -12,6 +12,7 @@ same process one row after the other, are what to compare between runs.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import subprocess
 import sys
@@ -44,19 +45,22 @@ def _row(label: str, r: Result | None, note: str = "") -> str:
             f"{r.cpu_us:,.1f} | {r.calls:,} calls {note}|")
 
 
-def _engine_rows(backend: str, data: dict[str, list[Sample]], seconds: float,
-                 engine: Engine | None = None, label: str | None = None
+def _evaluate(engine: Engine, pack: str, applicant: Any) -> object:
+    return engine.evaluate(applicant, pack)
+
+
+def _engine_rows(backend: str, data: dict[str, list[Sample]], seconds: float
                  ) -> dict[str, Result]:
-    engine = engine or Engine(backend=backend)  # type: ignore[arg-type]
+    engine = Engine(backend=backend)  # type: ignore[arg-type]
     out: dict[str, Result] = {}
     for pack, group in data.items():
         items = [s.applicant for s in group]
-        out[pack] = measure(lambda a, p=pack: engine.evaluate(a, p), items, seconds)
-        print(_row(f"{label or backend} · {pack}", out[pack]), flush=True)
+        out[pack] = measure(functools.partial(_evaluate, engine, pack), items, seconds)
+        print(_row(f"{backend} · {pack}", out[pack]), flush=True)
     mixed = [(s.pack, s.applicant) for group in data.values() for s in group]
     mixed = [mixed[(i * 7919) % len(mixed)] for i in range(len(mixed))]  # interleave packs
     out["all"] = measure(lambda x: engine.evaluate(x[1], x[0]), mixed, seconds)
-    print(_row(f"{label or backend} · all packs", out["all"]), flush=True)
+    print(_row(f"{backend} · all packs", out["all"]), flush=True)
     return out
 
 

@@ -165,8 +165,8 @@ class Engine:
         compiled, inside = pack.select_call(person.submitted_at, call)
         values = compute_inputs(person, compiled)
         statuses, trace = self._backend.run(compiled, values)
-        note = None
+        windows = None
         if not inside and person.call is None and len(pack.calls) > 1:
-            note = f"the application fits no call window ({pack.windows_text()})"
+            windows = pack.windows_text()
         return build_decision(compiled, person, values, statuses, trace, lang=lang,
-                              window_message=note)
+                              all_windows=windows)

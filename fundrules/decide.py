@@ -26,6 +26,12 @@ __all__ = ["build_decision", "message_for"]
 
 _CRITERIA = ("window", "rule", "priority", "exclusion", "tier")
 _CENT = Decimal("0.01")
+_NO_WINDOW = {
+    "en": "Apply within a call's window; this application fits none ({windows})",
+    "fr": "Déposer la demande pendant un appel ; elle n'entre dans aucun ({windows})",
+    "it": "Presentare la domanda entro un bando; non rientra in nessuno ({windows})",
+    "es": "Presentar la solicitud dentro de una convocatoria; no entra en ninguna ({windows})",
+}
 
 
 def message_for(messages: Mapping[str, str], lang: str | None, languages: Sequence[str]) -> str:
@@ -96,7 +102,7 @@ def _reason(pack: CompiledPack, rule: CompiledRule, status: Status, lang: str | 
 
 def build_decision(pack: CompiledPack, applicant: Applicant, values: Mapping[str, Value],
                    statuses: Mapping[str, Status], trace: Sequence[str], *,
-                   lang: str | None = None, window_message: str | None = None) -> Decision:
+                   lang: str | None = None, all_windows: str | None = None) -> Decision:
     """Assemble the Decision for one applicant from an engine's conclusions."""
     reasons = []
     by_id = {rule.id: rule for rule in pack.rules}
@@ -105,8 +111,8 @@ def build_decision(pack: CompiledPack, applicant: Applicant, values: Mapping[str
         if rule.kind not in _CRITERIA:
             continue
         text = message_for(rule.message, lang, pack.languages)
-        if rule.kind == "window" and window_message and statuses[rule.then] == "unmet":
-            text = window_message
+        if rule.kind == "window" and all_windows and statuses[rule.then] == "unmet":
+            text = message_for(_NO_WINDOW, lang, pack.languages).format(windows=all_windows)
         reasons.append(_reason(pack, rule, statuses[rule.then], lang, text))
     eligible = pack.rule("eligible")
     status = statuses[eligible.then]

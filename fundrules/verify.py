@@ -6,7 +6,7 @@ aimed at the question): can every rule be met? can an applicant be eligible? doe
 every award tier ever apply? can an applicant meet eligibility without being caught by
 each exclusion? A question answered "yes" has a witness (an applicant, shrunk to a
 minimal one); a question with no witness within the budget becomes a finding. Needs
-hypothesis (``pip install 'fundrules[test]'``).
+hypothesis (``pip install 'fundrules[verify]'``).
 """
 
 from __future__ import annotations

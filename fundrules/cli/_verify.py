@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         from fundrules.verify import verify_pack
     except ImportError as exc:  # hypothesis is a test extra
-        print(f"fundrules verify needs hypothesis ({exc}): pip install 'fundrules[test]'",
+        print(f"fundrules verify needs hypothesis ({exc}): pip install 'fundrules[verify]'",
               file=sys.stderr)
         return 2
     try:
