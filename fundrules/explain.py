@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from fundrules._explain_text import FIELD_WORDS, ITEM_WORDS, say
 from fundrules.api import Engine
 from fundrules.decide import message_for
-from fundrules.facts import window_day, compute_inputs, submitted_date
+from fundrules.facts import compute_inputs, submitted_date, window_day
 from fundrules.policies.ir import (
     CAnd,
     CFact,
