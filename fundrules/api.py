@@ -47,7 +47,7 @@ def _make_backend(name: BackendName) -> _Backend:
         warnings.warn(f"durable_rules cannot be loaded ({exc}); using the python backend, "
                       "which gives the same decisions", RuntimeWarning, stacklevel=3)
         return PythonBackend()
-    return DurableBackend()
+    return DurableBackend.shared()
 
 
 class Engine:

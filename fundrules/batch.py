@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from multiprocessing import connection
 from multiprocessing.connection import Connection
@@ -184,7 +185,7 @@ class InputSource:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     yield Input("line", number, problem=Diagnostic(
-                        "applicant-invalid", "the line is not UTF-8 text",
+                        "json-syntax", "the line is not UTF-8 text",
                         hint="save the file as UTF-8", file=name, line=number,
                         column=exc.start + 1))
                     continue
@@ -221,12 +222,12 @@ def _parse(item: Input) -> Applicant:
                           parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ApplicantError([Diagnostic(
-            "applicant-invalid", f"the line is not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]}",
+            "json-syntax", f"the line is not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]}",
             hint="write one JSON object per line", file=item.source, line=item.at,
             column=exc.colno)]) from None
     except (ValueError, RecursionError) as exc:
         raise ApplicantError([Diagnostic(
-            "applicant-invalid", f"the line cannot be read: {str(exc)[:200] or 'too deep'}",
+            "json-syntax", f"the line cannot be read: {str(exc)[:200] or 'too deep'}",
             hint="write one JSON object per line", file=item.source, line=item.at)]) from None
     try:
         return parse_applicant(data, file=item.source)
@@ -238,12 +239,29 @@ def _parse(item: Input) -> Applicant:
 # --- the work of one process -------------------------------------------------------------
 
 
+_ENGINES: dict[tuple[str, str, str], Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def _engine_for(pack: Pack, backend: BackendName) -> Engine:
+    """One engine per pack source and backend in this process, built on first use.
+
+    Engines are immutable and thread-safe, and a durable_rules ruleset can never be
+    unregistered: building a new engine for every batch would grow memory each time.
+    """
+    key = (pack.id, pack.digest, backend)
+    with _ENGINES_LOCK:
+        if key not in _ENGINES:
+            _ENGINES[key] = Engine([pack], backend=backend)
+        return _ENGINES[key]
+
+
 class _Worker:
     """Decides inputs against packs; one per process, with one Engine per pack."""
 
     def __init__(self, packs: Sequence[Pack], backend: BackendName, lang: str | None,
                  keep_applicants: bool) -> None:
-        self.engines = [(p.id, Engine([p], backend=backend)) for p in packs]
+        self.engines = [(p.id, _engine_for(p, backend)) for p in packs]
         self.lang = lang
         self.keep = keep_applicants
 

@@ -61,6 +61,7 @@ CODES: dict[str, str] = {
     "engine-failure": "the rules engine failed on an applicant (a fundrules bug: report it)",
     # applicants and packs at run time
     "applicant-invalid": "an applicant does not match the applicant schema",
+    "json-syntax": "a line of a JSON Lines input is not valid JSON",
     "unknown-pack": "no pack has that id",
     "unknown-call": "the pack has no call with that id",
     # YAML test cases

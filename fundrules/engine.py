@@ -239,6 +239,18 @@ class DurableBackend:
     """
 
     name = "durable"
+    _shared: DurableBackend | None = None
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> DurableBackend:
+        """The process-wide backend: rulesets, once registered, can never be freed by
+        durable_rules' host, so Engines share one backend and each pack version is
+        registered once per process, however many Engines are built."""
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            return cls._shared
 
     def __init__(self) -> None:
         self._lock = threading.RLock()

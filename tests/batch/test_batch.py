@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,7 @@ def test_error_records_name_line_and_field(two_jobs: tuple[int, Path, str]) -> N
     assert {len(r) for r in errors} == {3}  # line, pack, error
     diagnostics = [d for r in errors for d in r["error"]["diagnostics"]]
     assert all(d["line"] == r["line"] for r in errors for d in r["error"]["diagnostics"])
-    assert {d["code"] for d in diagnostics} == {"applicant-invalid"}
+    assert {d["code"] for d in diagnostics} == {"applicant-invalid", "json-syntax"}
     paths = {d["path"] for d in diagnostics}
     assert {"submitted_at", "role", "income[0].amount.value"} <= paths
     messages = " ".join(d["message"] for d in diagnostics)
@@ -228,3 +229,21 @@ def test_lines_too_long_or_not_utf8_are_reported_not_fatal(
     messages = [r.results[0].diagnostics[0].message for r in results
                 if isinstance(r.results[0], Failure)]
     assert messages == ["the line is not UTF-8 text", "the line is longer than 4000 bytes"]
+
+
+def test_memory_stays_flat_over_many_small_batches() -> None:
+    """Each batch must not build (and leak) new durable_rules rulesets."""
+    engine = Engine()
+    packs = [engine.pack(p) for p in engine.pack_ids]
+    people = list(synthesize(4, 1))
+
+    def batches(n: int) -> None:
+        for _ in range(n):
+            items = [Input("item", i, p) for i, p in enumerate(people)]
+            assert len(list(evaluate_inputs(items, packs))) == 4
+
+    batches(20)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    batches(200)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 40  # about 1.9 MiB per batch when each built its own engines
