@@ -9,15 +9,18 @@ from __future__ import annotations
 import os
 
 from fundrules.diagnostics import ApplicantError
-from fundrules.policies.loader import load_file
+from fundrules.policies.loader import Limits, load_file
 from fundrules.schema import Applicant, parse_applicant
 
-__all__ = ["read_applicant"]
+__all__ = ["APPLICANT_LIMITS", "read_applicant"]
+
+#: Safety limits for applicant files (a full applicant holds a few thousand values).
+APPLICANT_LIMITS = Limits(max_nodes=50_000)
 
 
 def read_applicant(path: str | os.PathLike[str]) -> Applicant:
     """Load and validate one applicant file; raise :class:`ApplicantError` naming file and field."""
-    loaded = load_file(path)
+    loaded = load_file(path, limits=APPLICANT_LIMITS)
     errors = [d for d in loaded.diagnostics if d.severity == "error"]
     if errors or loaded.root is None:
         raise ApplicantError(errors or loaded.diagnostics)

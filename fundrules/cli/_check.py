@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fundrules.diagnostics import Diagnostic
-from fundrules.policies.pack import check_pack
+from fundrules.policies.pack import PACK_LIMITS, check_pack
 from fundrules.policies.registry import builtin_pack_dir, pack_files
 
 __all__ = ["add_parser"]
@@ -27,11 +27,17 @@ def add_parser(sub: Any) -> None:
 
 
 def _source_lines(file: str) -> list[str]:
-    """The file's lines as the loader counted them ('' when it cannot be read)."""
+    """The file's lines as the loader counted them (none when unreadable or too large)."""
     try:
-        return Path(file).read_bytes().decode("utf-8-sig", "replace").splitlines()
+        path = Path(file)
+        if path.stat().st_size > PACK_LIMITS.max_bytes:  # the loader refused it unread
+            return []
+        return path.read_bytes().decode("utf-8-sig", "replace").splitlines()
     except OSError:
         return []
+
+
+_WIDTH = 100
 
 
 def _excerpt(d: Diagnostic, lines: list[str]) -> list[str]:
@@ -39,11 +45,14 @@ def _excerpt(d: Diagnostic, lines: list[str]) -> list[str]:
     if d.line is None or not 0 < d.line <= len(lines):
         return []
     text = lines[d.line - 1]
+    column = d.column or 1
+    start = max(0, column - 1 - _WIDTH // 2) if len(text) > _WIDTH else 0
+    shown = text[start:start + _WIDTH]  # a long line is clipped around the column
     number = f"{d.line:>5} | "
-    out = [number + text]
+    out = [number + ("…" if start else "") + shown + ("…" if start + _WIDTH < len(text) else "")]
     if d.column is not None:
-        pad = "".join(c if c == "\t" else " " for c in text[:d.column - 1])
-        out.append(" " * (len(number) - 2) + "| " + pad + "^")
+        pad = "".join(c if c == "\t" else " " for c in shown[:column - 1 - start])
+        out.append(" " * (len(number) - 2) + "| " + (" " if start else "") + pad + "^")
     return out
 
 

@@ -80,12 +80,13 @@ def order_rules(report: Report, node_at: NodeAt, rules: list[CompiledRule], *,
     when there is a cycle.
     """
     producer = {r.then: r for r in rules}
+    places = _rule_places(node_at)
     read = {dep for r in rules for dep in r.deps}
     for r in rules:
         if complete and r.kind == "rule" and r.then not in read:
             report("unused-fact", f"rule `{r.id}` concludes `{r.then}`, which nothing reads",
                    "use it in `eligible:` or another rule, or remove the rule",
-                   _rule_node(node_at, r, "then"), severity="warning")
+                   _rule_node(node_at, places, r, "then"), severity="warning")
     ordered: list[CompiledRule] = []
     state: dict[str, int] = {}  # 1 = visiting, 2 = done
 
@@ -97,7 +98,7 @@ def order_rules(report: Report, node_at: NodeAt, rules: list[CompiledRule], *,
             cycle = " -> ".join([*chain[chain.index(rule.id):], rule.id])
             report("rule-cycle", f"rules depend on each other in a cycle: {cycle}",
                    "break the cycle: a rule cannot (even indirectly) read its own conclusion",
-                   _rule_node(node_at, rule, "when"))
+                   _rule_node(node_at, places, rule, "when"))
             return False
         state[rule.id] = 1
         ok = True
@@ -135,15 +136,23 @@ def levels(rules: list[CompiledRule]) -> dict[str, int]:
     return out
 
 
-def _rule_node(node_at: NodeAt, rule: CompiledRule, key: str) -> Node:
-    """Where a rule's ``key`` (``then``, ``when``) is written, to point at it."""
+def _rule_places(node_at: NodeAt) -> dict[str, tuple[str, int]]:
+    """Where each rule id is written (section, index), found in one pass over the pack."""
     root = node_at()
+    places: dict[str, tuple[str, int]] = {}
     for section in ("rules", "exclusions"):
         items = root.get(section)
         if items is not None and items.is_sequence():
             assert isinstance(items.value, list)
             for i, item in enumerate(items.value):
                 ident = item.get("id") if item.is_mapping() else None
-                if ident is not None and ident.value == rule.id:
-                    return node_at(section, i, key)
-    return root
+                if ident is not None and isinstance(ident.value, str):
+                    places.setdefault(ident.value, (section, i))
+    return places
+
+
+def _rule_node(node_at: NodeAt, places: dict[str, tuple[str, int]], rule: CompiledRule,
+               key: str) -> Node:
+    """Where a rule's ``key`` (``then``, ``when``) is written, to point at it."""
+    place = places.get(rule.id)
+    return node_at(place[0], place[1], key) if place else node_at()

@@ -166,8 +166,8 @@ class PackModel(_Model):
     measures: dict[Annotated[str, Field(pattern=_NAME)], MeasureModel] = Field(
         default_factory=dict
     )
-    rules: tuple[RuleModel, ...] = ()
-    exclusions: tuple[RuleModel, ...] = ()
+    rules: Annotated[tuple[RuleModel, ...], Field(max_length=500)] = ()
+    exclusions: Annotated[tuple[RuleModel, ...], Field(max_length=100)] = ()
     eligible: Text
     award: AwardModel | None = None
 

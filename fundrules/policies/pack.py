@@ -16,10 +16,13 @@ from pathlib import Path
 from fundrules.diagnostics import Diagnostic, PackError, UnknownPackError
 from fundrules.policies.compiler import compile_calls
 from fundrules.policies.ir import CompiledPack
-from fundrules.policies.loader import LoadResult, load_file, load_text
+from fundrules.policies.loader import Limits, LoadResult, load_file, load_text
 from fundrules.policies.model import PackModel, build_pack
 
-__all__ = ["Pack", "check_pack", "load_pack", "load_pack_text"]
+__all__ = ["PACK_LIMITS", "Pack", "check_pack", "load_pack", "load_pack_text"]
+
+#: Safety limits for pack files: real packs hold a few hundred values in a few dozen KiB.
+PACK_LIMITS = Limits(max_bytes=512 * 1024, max_nodes=20_000)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,12 +95,12 @@ def _finish(loaded: LoadResult, file: str) -> tuple[Pack | None, list[Diagnostic
 
 def check_pack(path: str | os.PathLike[str]) -> list[Diagnostic]:
     """Every problem of a pack file (errors and warnings), never raising."""
-    return _finish(load_file(path), str(path))[1]
+    return _finish(load_file(path, limits=PACK_LIMITS), str(path))[1]
 
 
 def load_pack(path: str | os.PathLike[str]) -> Pack:
     """Load and compile a pack file; raise :class:`PackError` listing every error."""
-    pack, diagnostics = _finish(load_file(path), str(path))
+    pack, diagnostics = _finish(load_file(path, limits=PACK_LIMITS), str(path))
     if pack is None:
         raise PackError(diagnostics)
     return pack
@@ -105,7 +108,7 @@ def load_pack(path: str | os.PathLike[str]) -> Pack:
 
 def load_pack_text(text: str, *, file: str = "<pack>") -> Pack:
     """Load a pack from text (for tests and tools that generate packs)."""
-    pack, diagnostics = _finish(load_text(text, file=file), file)
+    pack, diagnostics = _finish(load_text(text, file=file, limits=PACK_LIMITS), file)
     if pack is None:
         raise PackError(diagnostics)
     return pack

@@ -122,7 +122,7 @@ EXPECTED: dict[str, list[tuple[str, str, int, int]]] = {
     "unknown-parameter": [("unknown-parameter", "error", 28, 17)],
     "override-kind": [("type-mismatch", "error", 28, 17)],
     "hostile-python-tag": [("yaml-tag", "error", 6, 16)],
-    "hostile-alias-bomb": [("yaml-limit", "error", 20, 10)],
+    "hostile-alias-bomb": [("yaml-limit", "error", 19, 10)],
     "hostile-import": [("condition-syntax", "error", 39, 11)],
     "hostile-lambda": [("condition-syntax", "error", 39, 13)],
     "hostile-dunder": [("condition-syntax", "error", 39, 18)],
