@@ -62,29 +62,52 @@ def window_day(day: dt.date, bound: DateBound) -> int:
     return dt.date(year, month, min(day.day, last)).toordinal() + bound.days
 
 
+_TRUE, _FALSE = Value(sym=TRUE), Value(sym=FALSE)
+_SYMBOLS: dict[str, Value] = {}  # Values are immutable: share one per enumeration value
+
+
+def _symbol(text: str) -> Value:
+    found = _SYMBOLS.get(text)
+    if found is None:
+        found = Value(sym=text)
+        if len(_SYMBOLS) < 4096:  # bounded: free text from applicants must not grow it
+            _SYMBOLS[text] = found
+    return found
+
+
 def _scalar(value: object, currency: str) -> tuple[Value | None, str | None]:
     """A field's value as an engine value; (None, note) when it cannot be compared."""
+    kind = type(value)
     if value is None:
         return None, None
-    if isinstance(value, bool):
-        return Value(sym=TRUE if value else FALSE), None
-    if isinstance(value, int):
-        return Value(lo=value, hi=value), None
-    if isinstance(value, dt.datetime):
-        stamp = int(value.timestamp())
-        return Value(lo=stamp, hi=stamp), None
-    if isinstance(value, dt.date):
-        return Value(lo=value.toordinal(), hi=value.toordinal()), None
+    if kind is str:
+        return _symbol(value), None  # type: ignore[arg-type]
+    if kind is bool:
+        return (_TRUE if value else _FALSE), None
+    if kind is int:
+        return Value(lo=value, hi=value), None  # type: ignore[arg-type]
+    if kind is dt.date:
+        day = value.toordinal()  # type: ignore[attr-defined]
+        return Value(lo=day, hi=day), None
     if isinstance(value, Money):
         if value.currency != currency:
             return None, (f"the amount is in {value.currency} and the pack's thresholds are in "
                           f"{currency}: amounts are never converted")
         cents = value.minor_units()
         return Value(lo=cents, hi=cents), None
-    return Value(sym=str(value)), None
+    if isinstance(value, dt.datetime):
+        stamp = int(value.timestamp())
+        return Value(lo=stamp, hi=stamp), None
+    if isinstance(value, dt.date):
+        return Value(lo=value.toordinal(), hi=value.toordinal()), None
+    if isinstance(value, int):
+        return Value(lo=int(value), hi=int(value)), None
+    return _symbol(str(value)), None
 
 
 def _get(obj: Any, dotted: str) -> object:
+    if "." not in dotted:
+        return getattr(obj, dotted)
     for part in dotted.split("."):
         if obj is None:
             return None
