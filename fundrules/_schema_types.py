@@ -122,20 +122,35 @@ _NAIVE_HINT = "add a UTC offset, e.g. 2020-04-20T10:00:00+02:00"
 _AMOUNT_HINT = 'use a string such as "12000.00": floats lose cents'
 
 
+#: Dates outside these years are refused: no relief fund decides them, and date arithmetic
+#: near year 1 or 9999 (windows, time zones) would overflow.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+_RANGE_HINT = "use a real date between 1900 and 2199"
+
+
+def _in_range(day: dt.date, shown: str) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise _fail(f"{shown} is outside the years {FIRST_DAY.year}-{LAST_DAY.year}",
+                    _RANGE_HINT)
+
+
 def _to_date(value: object) -> dt.date:
     """Accept ISO text or a date; no timestamps, no datetimes (their time would be lost)."""
     if isinstance(value, dt.datetime):
         raise _fail(f"expects a date, not the date and time {_show(value)}", _DATE_HINT)
     if isinstance(value, dt.date):
+        _in_range(value, _show(value))
         return value
     if not isinstance(value, str):
         raise _fail(f"expects a date in the form YYYY-MM-DD, not {_show(value)}", _DATE_HINT)
     if not _DATE_RE.fullmatch(value):
         raise _fail(f"{_show(value)} is not a date in the form YYYY-MM-DD", _DATE_HINT)
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise _fail(f"{_show(value)} is not a day of the calendar", _DATE_HINT) from None
+    _in_range(day, _show(value))
+    return day
 
 
 def _to_datetime(value: object) -> dt.datetime:
@@ -153,6 +168,9 @@ def _to_datetime(value: object) -> dt.datetime:
         )
     if value.utcoffset() is None:
         raise _fail(f"{_show(value)} has no UTC offset", _NAIVE_HINT)
+    # compare the local date, and the date anywhere on earth, with the accepted years
+    _in_range(value.date(), _show(value))
+    _in_range((value.replace(tzinfo=None) - value.utcoffset()).date(), _show(value))  # type: ignore[operator]
     return value
 
 

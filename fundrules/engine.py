@@ -244,9 +244,11 @@ class DurableBackend:
 
     @classmethod
     def shared(cls) -> DurableBackend:
-        """The process-wide backend: rulesets, once registered, can never be freed by
-        durable_rules' host, so Engines share one backend and each pack version is
-        registered once per process, however many Engines are built."""
+        """The process-wide backend, shared by every Engine.
+
+        durable_rules' host can never free a registered ruleset, so each pack version is
+        registered once per process, however many Engines are built.
+        """
         with cls._shared_lock:
             if cls._shared is None:
                 cls._shared = cls()

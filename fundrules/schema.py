@@ -20,13 +20,8 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from fundrules._codes import COUNTRY_CODES, CURRENCY_CODES
-from fundrules.diagnostics import ApplicantError, Diagnostic
-
-# Relative imports: the private modules belong to this layer (DESIGN section 2), but
-# tests/unit/test_architecture.py does not list them yet.
-from ._applicant_errors import _diagnostics
-from ._applicant_models import (
+from fundrules._applicant_errors import _diagnostics
+from fundrules._applicant_models import (
     Applicant,
     Benefit,
     BenefitScheme,
@@ -47,7 +42,9 @@ from ._applicant_models import (
     StopCause,
     _Frozen,
 )
-from ._schema_types import _show
+from fundrules._codes import COUNTRY_CODES, CURRENCY_CODES
+from fundrules._schema_types import _show
+from fundrules.diagnostics import ApplicantError, Diagnostic
 
 __all__ = [
     "COUNTRY_CODES",

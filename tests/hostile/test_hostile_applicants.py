@@ -15,7 +15,6 @@ A service feeds fundrules what strangers typed into a form. Two kinds of test:
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
 import json
 import os
@@ -172,11 +171,7 @@ _DATES = st.one_of(
 _OFFSETS = st.sampled_from(["+02:00", "Z", "-12:00", "+14:00", "+23:59", "-23:59"])
 _DATETIMES = st.one_of(
     st.datetimes().map(lambda d: d.isoformat()),  # naive
-    # TODO(schema): instants within a day of year 1 or 9999 crash evaluation (OverflowError):
-    # see test_extreme_submitted_at_is_refused_or_decided below; keep them out of here.
-    st.builds(lambda d, o: d.isoformat() + o,
-              st.datetimes(min_value=dt.datetime(2, 1, 1), max_value=dt.datetime(9998, 12, 31)),
-              _OFFSETS),
+    st.builds(lambda d, o: d.isoformat() + o, st.datetimes(), _OFFSETS),  # any year
     st.sampled_from(["2020-04-20 10:00:00+02:00", "2020-04-20T25:00:00+02:00", "yesterday"]),
 )
 _WORDS = st.sampled_from(["intermittent", "cddu", "film_production", "fr-annexe-8", "EUR",
@@ -287,9 +282,6 @@ def test_the_check_sees_valid_and_invalid_documents() -> None:
     assert not _check_document(_serialise({**VALID, "id": float("inf")}, "yaml"), ".yaml")
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="schema.py accepts a submitted_at whose date in UTC or in the fund's "
-                   "time zone falls outside 0001-9999; evaluating it raises OverflowError")
 @pytest.mark.parametrize("stamp", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
 def test_extreme_submitted_at_is_refused_or_decided(stamp: str, tmp_path: Path) -> None:
     path = tmp_path / "a.json"

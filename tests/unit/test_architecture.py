@@ -16,6 +16,8 @@ MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
 # lower layers may not import higher ones (a module's layer: the first prefix that matches)
 LAYERS = [
     ("fundrules.diagnostics", 0), ("fundrules._codes", 0), ("fundrules.schema", 1),
+    ("fundrules._schema_types", 1), ("fundrules._applicant_models", 1),
+    ("fundrules._applicant_errors", 1),
     ("fundrules.policies", 2), ("fundrules.facts", 3), ("fundrules.engine", 3),
     ("fundrules.backends", 3), ("fundrules.decide", 3),
 ]
