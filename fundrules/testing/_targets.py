@@ -1,0 +1,248 @@
+"""What a pack reads, and the comparisons that give its rules a wanted status.
+
+The pack-aimed strategy asks ``_solve`` for comparisons (compiled leaves) that make
+chosen rules met or unmet, then picks numbers and symbols meeting them, preferring
+boundaries, so values sit just below, at and above every threshold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from fundrules.policies.fields import ITEM_FIELDS, FieldInfo
+from fundrules.policies.ir import (
+    CAnd,
+    CConst,
+    CFact,
+    CLeaf,
+    CNot,
+    CompiledPack,
+    Cond,
+    COr,
+    MeasureSpec,
+    Status,
+)
+from fundrules.policies.pack import Pack
+from fundrules.testing._values import _BOOL, _COUNTRIES, _Draw, _ints, _pick
+
+__all__: list[str] = []
+
+_Aim = Mapping[str, Status]
+_NOT: dict[Status, Status] = {"met": "unmet", "unmet": "met", "unknown": "unknown"}
+
+
+# --- what a pack reads: thresholds, enumerations, windows --------------------------------
+
+def _leaves(cond: Cond | None) -> Iterable[CLeaf]:
+    if isinstance(cond, CLeaf):
+        yield cond
+    elif isinstance(cond, CNot):
+        yield from _leaves(cond.operand)
+    elif isinstance(cond, CAnd | COr):
+        for op in cond.operands:
+            yield from _leaves(op)
+
+
+def _near(values: Iterable[Any]) -> tuple[int, ...]:
+    out: set[int] = set()
+    for v in values:
+        for c in v if isinstance(v, tuple) else (v,):
+            if isinstance(c, int | float):
+                out.update((int(c) - 1, int(c), int(c) + 1))
+    return tuple(sorted(out))
+
+
+def _resolve_pack(pack: Pack | str) -> Pack:
+    if isinstance(pack, Pack):
+        return pack
+    from fundrules.policies.pack import load_pack
+    from fundrules.policies.registry import builtin_pack_dir, entry_point_paths, pack_files
+
+    for path in pack_files([builtin_pack_dir(), *entry_point_paths()]):
+        loaded = _load_cached(str(path), load_pack)
+        if loaded.id == pack:
+            return loaded
+    raise ValueError(f"no built-in or installed pack has the id {pack!r}")
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(path: str, loader: Callable[[str], Pack]) -> Pack:
+    return loader(path)
+
+
+def _item_info(over: str, field: str) -> FieldInfo:
+    return ITEM_FIELDS[over][field]
+
+
+def _solve(draw: _Draw, cond: Cond, want: Status, pack: CompiledPack, out: list[CLeaf],
+           force: _Aim | None = None, depth: int = 0) -> None:
+    """Collect comparisons which, all true, give ``cond`` the status ``want`` (best effort).
+
+    ``force`` fixes the status wanted of some rules wherever other rules read them.
+    """
+    if depth > 40 or want == "unknown":
+        return
+    if isinstance(cond, CLeaf):
+        out.append(cond if want == "met" else _negate(cond))
+    elif isinstance(cond, CFact):
+        for rule in pack.rules:
+            if rule.then == cond.fact:
+                wanted = (force or {}).get(rule.id, want)
+                _solve(draw, rule.cond, wanted, pack, out, force, depth + 1)
+    elif isinstance(cond, CNot):
+        _solve(draw, cond.operand, _NOT[want], pack, out, force, depth + 1)
+    elif isinstance(cond, CAnd | COr):
+        every = (want == "met") == isinstance(cond, CAnd)
+        ops: list[Cond] = [o for o in cond.operands if not isinstance(o, CConst)]
+        ops = ops or list(cond.operands)
+        if not every and force:  # a forced operand decides an and/or by itself: choose it
+            hit: list[Cond] = [o for o in ops if isinstance(o, CFact)
+                               and _forced(o.fact, pack, force) == want]
+            ops = hit or ops
+        chosen = ops if every else [draw(_pick(ops))]
+        for op in chosen:
+            _solve(draw, op, want, pack, out, force, depth + 1)
+
+
+def _forced(fact: str, pack: CompiledPack, force: _Aim) -> Status | None:
+    for rule in pack.rules:
+        if rule.then == fact:
+            return force.get(rule.id)
+    return None
+
+
+_NEGATED = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq",
+            "in": "nin", "nin": "in"}
+
+
+def _negate(leaf: CLeaf) -> CLeaf:
+    return CLeaf(leaf.input, _NEGATED[leaf.op], leaf.value, leaf.numeric)  # type: ignore[arg-type]
+
+
+def _pick_number(draw: _Draw, leaves: Sequence[CLeaf], floor: int | None) -> int:
+    """A number meeting every comparison (boundaries preferred), else one near them."""
+    lo, hi, avoid = -(10**12), 10**12, set[int]()
+    for leaf in leaves:
+        c = leaf.value
+        assert isinstance(c, int | float)
+        n = int(c)
+        if leaf.op == "ge":
+            lo = max(lo, n if n == c else n + 1)
+        elif leaf.op == "gt":
+            lo = max(lo, n + 1)
+        elif leaf.op == "le":
+            hi = min(hi, n)
+        elif leaf.op == "lt":
+            hi = min(hi, n - 1 if n == c else n)
+        elif leaf.op == "eq":
+            lo, hi = max(lo, n), min(hi, n)
+        else:
+            avoid.add(n)
+    if floor is not None:
+        lo = max(lo, floor)
+    if lo > hi:
+        return int(draw(_pick(_near(leaf.value for leaf in leaves))))
+    unbounded = 10**12
+    if lo == -unbounded and hi == unbounded:
+        lo_, hi_ = 0, 50
+    elif lo == -unbounded:
+        lo_, hi_ = hi - draw(_ints(0, 50)), hi
+    elif hi == unbounded:
+        lo_, hi_ = lo, lo + draw(_ints(0, 50))
+    else:
+        lo_, hi_ = lo, hi
+    picks = [v for v in (lo_, hi_, lo_ + 1, hi_ - 1) if lo_ <= v <= hi_ and v not in avoid]
+    value: int = draw(_pick(picks)) if picks else draw(_ints(lo_, hi_))
+    return value
+
+
+def _pick_symbol(draw: _Draw, leaves: Sequence[CLeaf], universe: Sequence[str]) -> str:
+    constants = {str(c) for leaf in leaves
+                 for c in (leaf.value if isinstance(leaf.value, tuple) else (leaf.value,))}
+    universe = tuple(universe) or tuple(sorted(constants | set(_COUNTRIES)))
+    allowed = set(universe)
+    for leaf in leaves:
+        values = {str(v) for v in (leaf.value if isinstance(leaf.value, tuple)
+                                    else (leaf.value,))}
+        allowed = allowed & values if leaf.op in ("eq", "in") else allowed - values
+    options = sorted(allowed) or sorted(str(v) for v in universe)
+    return str(draw(_pick(options)))
+
+
+def _raw_value(info: FieldInfo, engine_value: int | str, currency: str) -> Any:
+    """An engine value (ordinal, cents, 'true') as raw applicant input."""
+    if info.kind == "bool":
+        return engine_value == "true"
+    if info.kind == "date":
+        return dt.date.fromordinal(max(1, int(engine_value))).isoformat()
+    if info.kind == "money":
+        return {"value": str(Decimal(int(engine_value)).scaleb(-2)), "currency": currency}
+    if info.kind == "number":
+        return max(0, int(engine_value))
+    return engine_value
+
+
+def _group(leaves: Iterable[CLeaf]) -> dict[str, list[CLeaf]]:
+    out: dict[str, list[CLeaf]] = {}
+    for leaf in leaves:
+        out.setdefault(leaf.input, []).append(leaf)
+    return out
+
+
+def _free(draw: _Draw, key: str, pack: CompiledPack) -> list[CLeaf]:
+    """No aim for this input: one of the pack's own comparisons, met or not.
+
+    So values sit just below, at or above its thresholds.
+    """
+    leaves = [leaf for r in pack.rules for leaf in _leaves(r.cond) if leaf.input == key]
+    if not leaves:
+        return []
+    leaf = draw(_pick(leaves))
+    return [leaf if draw(_BOOL) else _negate(leaf)]
+
+
+def _read_fields(pack: CompiledPack, over: str) -> frozenset[str]:
+    """Item fields that some measure of the pack reads (filters and summed values)."""
+    key = (pack.pack, pack.digest, pack.call, over)
+    found = _READ.get(key)
+    if found is None:
+        found = _READ[key] = _fields_read(pack, over)
+    return found
+
+
+_READ: dict[tuple[str, str, str, str], frozenset[str]] = {}
+
+
+def _fields_read(pack: CompiledPack, over: str) -> frozenset[str]:
+    names: set[str] = set()
+    for m in pack.measures:
+        if m.over == over:
+            names.update(_measure_fields(m))
+    return frozenset(names)
+
+
+def _measure_fields(m: MeasureSpec) -> set[str]:
+    fields = {leaf.input[2:] for leaf in _leaves(m.where) if leaf.input.startswith("i:")}
+    return fields | set(_expr_fields(m.value))
+
+
+def _expr_fields(expr: Any) -> list[str]:
+    if expr is None:
+        return []
+    if expr.kind == "field":
+        return [expr.field]
+    return [f for a in expr.args for f in _expr_fields(a)]
+
+
+class _Ref:
+    """A pack held by a strategy, shown by its id (hypothesis prints strategy arguments)."""
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+
+    def __repr__(self) -> str:
+        return repr(self.pack.id)
