@@ -9,37 +9,27 @@ durable_rules is not fork-safe. An input that cannot be read or validated become
 :class:`Failure` in its place and never stops the batch; a worker that dies is replaced
 and the chunk it was deciding is retried one input at a time, so the input that killed
 it is reported and nothing else is lost.
+
+Reading lives here; one input's parsing in ``_batch_input``, a process's work in
+``_batch_worker``, the process pool in ``_pool``.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
-import dataclasses
 import itertools
-import json
-import multiprocessing
 import os
-import signal
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from multiprocessing import connection
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Literal
 
-from fundrules.api import BackendName, Engine
-from fundrules.applicants import read_applicant
-from fundrules.diagnostics import (
-    ApplicantError,
-    Diagnostic,
-    EngineError,
-    FundrulesError,
-    PackError,
-    UnknownPackError,
-)
+from fundrules._batch_input import Input
+from fundrules._batch_input import Where as Where
+from fundrules._batch_worker import BatchResult, Failure, _Worker
+from fundrules._pool import _parallel
+from fundrules.api import BackendName
+from fundrules.diagnostics import ApplicantError, Diagnostic
 from fundrules.policies.pack import Pack
-from fundrules.schema import Applicant, Decision, parse_applicant
+from fundrules.schema import Applicant, Decision
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -56,63 +46,7 @@ __all__ = [
 MAX_LINE_BYTES = 16 * 1024 * 1024
 _CHUNK_ITEMS = 64
 _CHUNK_CHARS = 4 * 1024 * 1024
-_IN_FLIGHT = 3  # chunks held per worker (being decided or waiting for their turn to be yielded)
-_MAX_DEATHS = 5  # worker deaths in a row, with no answer between, before the batch stops
 _SUFFIXES = (".json", ".yaml", ".yml")
-_ERRORS: dict[str, type[FundrulesError]] = {
-    cls.__name__: cls for cls in (ApplicantError, EngineError, PackError, UnknownPackError)
-}
-Where = Literal["line", "file", "item"]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Input:
-    """One input of a batch and where it came from.
-
-    ``where`` is ``"line"`` (``at`` = 1-based line number, ``data`` = the line's text),
-    ``"file"`` (``at`` = the file's path; the worker reads it) or ``"item"`` (``at`` =
-    0-based index, ``data`` = an Applicant or a mapping). ``problem`` is set when the input
-    could not even be read (a line too long, not UTF-8).
-    """
-
-    where: Where
-    at: int | str
-    data: object = None
-    problem: Diagnostic | None = None
-    source: str | None = None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Failure:
-    """Why an input could not be decided against a pack: the error's class and diagnostics."""
-
-    error: str
-    diagnostics: tuple[Diagnostic, ...]
-
-    @classmethod
-    def of(cls, exc: FundrulesError) -> Failure:
-        """The failure an exception describes."""
-        return cls(type(exc).__name__, exc.diagnostics)
-
-    def exception(self) -> FundrulesError:
-        """The exception to raise for it (same class as the one caught)."""
-        return _ERRORS.get(self.error, FundrulesError)(self.diagnostics)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class BatchResult:
-    """What became of one input: one Decision or Failure per pack, in the packs' order."""
-
-    where: Where
-    at: int | str
-    applicant: Applicant | None
-    results: tuple[Decision | Failure, ...]
-
-
-def _bug(message: str) -> Failure:
-    return Failure("EngineError", (Diagnostic(
-        "engine-failure", message, hint="this is a fundrules bug: please report it with "
-        "the input"),))
 
 
 # --- reading inputs --------------------------------------------------------------------
@@ -195,116 +129,6 @@ class InputSource:
                     self.blank_lines += 1
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise ValueError(f"the key `{key[:60]}` appears twice in one object")
-        found[key] = value
-    return found
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"`{name}` is not a JSON number")
-
-
-def _parse(item: Input) -> Applicant:
-    """The applicant of one input; :class:`ApplicantError` naming line (or file) and field."""
-    if item.problem is not None:
-        raise ApplicantError([item.problem])
-    if item.where == "file":
-        return read_applicant(str(item.at))
-    if item.where == "item":
-        return parse_applicant(item.data)
-    assert isinstance(item.data, str) and isinstance(item.at, int)
-    try:
-        data = json.loads(item.data, object_pairs_hook=_no_duplicates,
-                          parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise ApplicantError([Diagnostic(
-            "json-syntax", f"the line is not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]}",
-            hint="write one JSON object per line", file=item.source, line=item.at,
-            column=exc.colno)]) from None
-    except (ValueError, RecursionError) as exc:
-        raise ApplicantError([Diagnostic(
-            "json-syntax", f"the line cannot be read: {str(exc)[:200] or 'too deep'}",
-            hint="write one JSON object per line", file=item.source, line=item.at)]) from None
-    try:
-        return parse_applicant(data, file=item.source)
-    except ApplicantError as exc:
-        raise ApplicantError([dataclasses.replace(d, line=item.at)
-                              for d in exc.diagnostics]) from None
-
-
-# --- the work of one process -------------------------------------------------------------
-
-
-_ENGINES: dict[tuple[str, str, str], Engine] = {}
-_ENGINES_LOCK = threading.Lock()
-
-
-def _engine_for(pack: Pack, backend: BackendName) -> Engine:
-    """One engine per pack source and backend in this process, built on first use.
-
-    Engines are immutable and thread-safe, and a durable_rules ruleset can never be
-    unregistered: building a new engine for every batch would grow memory each time.
-    """
-    key = (pack.id, pack.digest, backend)
-    with _ENGINES_LOCK:
-        if key not in _ENGINES:
-            _ENGINES[key] = Engine([pack], backend=backend)
-        return _ENGINES[key]
-
-
-class _Worker:
-    """Decides inputs against packs; one per process, with one Engine per pack."""
-
-    def __init__(self, packs: Sequence[Pack], backend: BackendName, lang: str | None,
-                 keep_applicants: bool) -> None:
-        self.engines = [(p.id, _engine_for(p, backend)) for p in packs]
-        self.lang = lang
-        self.keep = keep_applicants
-
-    def run(self, chunk: Sequence[Input]) -> list[BatchResult]:
-        return [self.one(item) for item in chunk]
-
-    def one(self, item: Input) -> BatchResult:
-        try:
-            applicant = _parse(item)
-        except FundrulesError as exc:
-            return self._failed(item, Failure.of(exc))
-        except Exception as exc:  # a bug: reported in place, the batch goes on
-            return self._failed(item, _bug(f"reading the input failed: {exc!r}"[:500]))
-        results: list[Decision | Failure] = []
-        for pack_id, engine in self.engines:
-            try:
-                results.append(engine.evaluate(applicant, pack_id, lang=self.lang))
-            except FundrulesError as exc:
-                results.append(Failure.of(exc))
-            except Exception as exc:
-                results.append(_bug(f"deciding against `{pack_id}` failed: {exc!r}"[:500]))
-        return BatchResult(item.where, item.at, applicant if self.keep else None, tuple(results))
-
-    def _failed(self, item: Input, failure: Failure) -> BatchResult:
-        return BatchResult(item.where, item.at, None, (failure,) * len(self.engines))
-
-
-def _serve(conn: Connection, packs: Sequence[Pack], backend: BackendName, lang: str | None,
-           keep: bool) -> None:
-    """A worker process: build the engines once, then decide chunks until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    worker = _Worker(packs, backend, lang, keep)
-    while True:
-        try:
-            message = conn.recv()
-        except EOFError:
-            return
-        if message is None:
-            return
-        seq, chunk = message
-        conn.send((seq, worker.run(chunk)))
-
-
 # --- many processes, input order kept ------------------------------------------------------
 
 
@@ -327,153 +151,6 @@ def _chunks(inputs: Iterable[Input]) -> Iterator[list[Input]]:
             chunk, size = [], 0
     if chunk:
         yield chunk
-
-
-class _Proc:
-    """One worker process, its end of the pipe, and the chunk it is working on.
-
-    Each worker has at most one chunk at a time, so neither side can block writing a
-    large message while the other is writing too.
-    """
-
-    def __init__(self, context: Any, initargs: tuple[Any, ...]) -> None:
-        self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, *initargs), daemon=True,
-                                       name="fundrules-batch")
-        self.process.start()
-        child.close()
-        self.job: tuple[int, list[Input]] | None = None
-
-    def send(self, seq: int, chunk: list[Input]) -> None:
-        self.conn.send((seq, chunk))  # pickled whole before writing: a failure sends nothing
-        self.job = (seq, chunk)
-
-    def receive(self) -> list[BatchResult] | None:
-        """The answer to the current chunk, or ``None`` if the process died."""
-        try:
-            seq, results = self.conn.recv()
-        except (EOFError, OSError):
-            return None
-        assert self.job is not None and seq == self.job[0]
-        self.job = None
-        return results  # type: ignore[no-any-return]
-
-    def stop(self) -> None:
-        if self.job is None and self.process.is_alive():
-            with contextlib.suppress(OSError):
-                self.conn.send(None)
-            self.process.join(timeout=2)
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
-        self.conn.close()
-
-
-class _Workers:
-    """The worker processes; a dead one is replaced and its chunk retried input by input."""
-
-    def __init__(self, jobs: int, initargs: tuple[Any, ...], width: int) -> None:
-        methods = multiprocessing.get_all_start_methods()
-        self.context = multiprocessing.get_context(
-            "forkserver" if "forkserver" in methods else "spawn")
-        self.initargs = initargs
-        self.width = width
-        self.deaths = 0
-        self.procs: list[_Proc] = []
-        self.procs = [_Proc(self.context, initargs) for _ in range(jobs)]
-
-    def replace(self, index: int) -> _Proc:
-        """A new process for a dead one; give up when they die faster than they answer."""
-        self.deaths += 1
-        if self.deaths > _MAX_DEATHS:
-            raise EngineError([Diagnostic(
-                "engine-failure", f"{self.deaths} worker processes died in a row, without "
-                "deciding any input in between", hint="run with `--jobs 1` (or jobs=1) to "
-                "see the error; this is a fundrules bug: please report it")])
-        self.procs[index].stop()
-        self.procs[index] = _Proc(self.context, self.initargs)
-        return self.procs[index]
-
-    def answered(self, answer: list[BatchResult]) -> list[BatchResult]:
-        self.deaths = 0
-        return answer
-
-    def failed(self, item: Input, message: str) -> BatchResult:
-        return BatchResult(item.where, item.at, None, (_bug(message[:500]),) * self.width)
-
-    def isolate(self, index: int, chunk: list[Input]) -> list[BatchResult]:
-        """Decide a chunk that killed its worker or could not be sent, one input at a time."""
-        out: list[BatchResult] = []
-        for item in chunk:
-            proc = self.procs[index]
-            try:
-                proc.send(-1, [item])
-            except Exception as exc:  # e.g. an object that cannot be sent to a process
-                out.append(self.failed(item, f"this input cannot be sent to a worker process: "
-                                             f"{exc!r}"))
-                if proc.job is None and not proc.process.is_alive():
-                    self.replace(index)
-                continue
-            answer = proc.receive()
-            if answer is None:
-                self.replace(index)
-                out.append(self.failed(item, "the worker process died while deciding this input"))
-            else:
-                out += self.answered(answer)
-        return out
-
-    def close(self) -> None:
-        for proc in self.procs:
-            proc.stop()
-
-
-def _parallel(chunks: Iterator[list[Input]], jobs: int, initargs: tuple[Any, ...],
-              width: int) -> Iterator[list[BatchResult]]:
-    """Chunks' results in input order, from ``jobs`` processes, few chunks held at once."""
-    workers = _Workers(jobs, initargs, width)
-    feed = enumerate(chunks)
-    results: dict[int, list[BatchResult]] = {}
-    next_out = 0
-    exhausted = False
-    try:
-        while True:
-            for index in range(len(workers.procs)):
-                proc = workers.procs[index]
-                busy = sum(p.job is not None for p in workers.procs)
-                if proc.job is not None or exhausted or len(results) + busy >= jobs * _IN_FLIGHT:
-                    continue
-                task = next(feed, None)
-                if task is None:
-                    exhausted = True
-                    continue
-                try:
-                    proc.send(*task)
-                except Exception:  # cannot be pickled, or the process is gone: one by one
-                    if not proc.process.is_alive():
-                        workers.replace(index)
-                    results[task[0]] = workers.isolate(index, task[1])
-            waiting = [p for p in workers.procs if p.job is not None]
-            if not waiting and exhausted and not results:
-                return
-            if waiting:
-                ready = connection.wait([p.conn for p in waiting]
-                                        + [p.process.sentinel for p in waiting])
-                for proc in waiting:
-                    if proc.conn not in ready and proc.process.sentinel not in ready:
-                        continue
-                    job = proc.job
-                    assert job is not None
-                    answer = proc.receive() if proc.conn.poll() else None
-                    if answer is None:
-                        index = workers.procs.index(proc)
-                        workers.replace(index)
-                        answer = workers.isolate(index, job[1])
-                    results[job[0]] = workers.answered(answer)
-            while next_out in results:
-                yield results.pop(next_out)
-                next_out += 1
-    finally:
-        workers.close()
 
 
 def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,

@@ -9,6 +9,10 @@ straddle measure windows with and without ``work_dates``, and missing facts. Wit
 ``fundrules verify`` looks for witnesses. ``absent_paths`` and ``filled`` support
 Kleene properties (supplying a missing fact never changes a decided status).
 See docs/testing.md.
+
+The work is done in private modules: ``_values`` (generic raw values and instants),
+``_targets`` (what a pack reads, comparisons that give rules a status), ``_realise``
+(an applicant for one call) and ``_kleene`` (``absent_paths``, ``filled``).
 """
 
 from __future__ import annotations
