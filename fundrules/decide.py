@@ -60,11 +60,21 @@ def _money(cents: int | None) -> Decimal | None:
     return None if cents is None else (Decimal(cents) / 100).quantize(_CENT)
 
 
+_AWARDS: dict[tuple[str, str, str, str], Award] = {}
+
+
 def _award(pack: CompiledPack, tier: AwardTier) -> Award:
+    """Awards are immutable and one per tier: build each once per pack version."""
     assert pack.award is not None
-    return Award.model_construct(kind=pack.award.kind, amount=_money(tier.amount),
-                                 min=_money(tier.min), max=_money(tier.max), months=tier.months,
-                                 currency=pack.award.currency)
+    key = (pack.pack, pack.digest, pack.call, tier.id)
+    found = _AWARDS.get(key)
+    if found is None:
+        found = Award.model_construct(
+            kind=pack.award.kind, amount=_money(tier.amount), min=_money(tier.min),
+            max=_money(tier.max), months=tier.months, currency=pack.award.currency)
+        if len(_AWARDS) < 10_000:
+            _AWARDS[key] = found
+    return found
 
 
 def _select_tier(pack: CompiledPack, statuses: Mapping[str, Status]

@@ -24,7 +24,6 @@ from fundrules.policies.ir import (
     CNot,
     CompiledPack,
     Cond,
-    CondFn,
     COr,
     DateBound,
     InputSpec,
@@ -33,6 +32,7 @@ from fundrules.policies.ir import (
     Status,
     Value,
     compile_cond,
+    leaf_status,
     unknown_parts,
 )
 from fundrules.schema import Applicant, Money
@@ -224,7 +224,7 @@ class _MeasurePlan:
     """A measure prepared once per compiled pack: its filter composed, its fields listed."""
 
     spec: MeasureSpec
-    where: CondFn | None
+    where: Any  # filter(item, today) -> Status, composed by compile_cond
     where_fields: tuple[str, ...]
     value_fields: tuple[str, ...]
 
@@ -232,12 +232,30 @@ class _MeasurePlan:
 _PLANS: dict[tuple[str, str, str], dict[str, _MeasurePlan]] = {}
 
 
+def _item_leaf(currency: str) -> Any:
+    """Compile a measure filter's comparisons to read one list item directly.
+
+    The composed filter is called as ``filter(item, today)``; an absent field is unknown.
+    """
+    def compile_leaf(leaf: CLeaf) -> Any:
+        if not leaf.input.startswith("i:"):  # `submitted_date`, the only applicant input
+            return lambda item, today: leaf_status(leaf, today)
+        field = leaf.input[2:]
+
+        def status(item: Any, today: Value) -> Status:
+            value, _ = _scalar(_get(item, field), currency)
+            return "unknown" if value is None else leaf_status(leaf, value)
+        return status
+    return compile_leaf
+
+
 def _plans(pack: CompiledPack) -> dict[str, _MeasurePlan]:
     key = (pack.pack, pack.digest, pack.call)
     found = _PLANS.get(key)
     if found is None:
         found = {m.name: _MeasurePlan(
-            m, compile_cond(m.where) if m.where is not None else None,
+            m, compile_cond(m.where, _item_leaf(pack.currency)) if m.where is not None
+            else None,
             _leaf_fields(m.where) if m.where is not None else (),
             tuple(_expr_fields(m.value)) if m.value is not None else ()) for m in pack.measures}
         _PLANS[key] = found  # a benign race: two threads build equal plans
@@ -264,11 +282,12 @@ def _measure(applicant: Applicant, plan: _MeasurePlan, pack: CompiledPack, today
         item_missing: list[str] = []
         item_notes: list[str] = []
         if plan.where is not None:
-            fields = plan.where_fields
-            values, why = _item_values(item, fields, pack.currency, {"f:submitted_date": today})
-            status = plan.where(values, {})
-            if status == "unknown":
+            status = plan.where(item, today)
+            if status == "unknown":  # rare: only now work out which fields are missing
                 assert m.where is not None
+                fields = plan.where_fields
+                values, why = _item_values(item, fields, pack.currency,
+                                           {"f:submitted_date": today})
                 item_missing = list(dict.fromkeys(
                     f"{path}.{part.input[2:]}" for part in unknown_parts(m.where, values, {})
                     if isinstance(part, CLeaf) and part.input.startswith("i:")))

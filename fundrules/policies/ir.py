@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 __all__ = [
     "FALSE",
@@ -314,14 +314,23 @@ CondFn: TypeAlias = Callable[[Mapping[str, Value], Mapping[str, Status]], Status
 _NOT: dict[Status, Status] = {"met": "unmet", "unmet": "met", "unknown": "unknown"}
 
 
-def compile_cond(cond: Cond) -> CondFn:
-    """The same function as :func:`evaluate`, composed once into closures (no text is run)."""
-    if isinstance(cond, CLeaf):
-        key = cond.input
+def _value_leaf(leaf: CLeaf) -> CondFn:
+    key = leaf.input
 
-        def leaf(values: Mapping[str, Value], facts: Mapping[str, Status]) -> Status:
-            return leaf_status(cond, values[key])
-        return leaf
+    def status(values: Mapping[str, Value], facts: Mapping[str, Status]) -> Status:
+        return leaf_status(leaf, values[key])
+    return status
+
+
+def compile_cond(cond: Cond, leaf: Callable[[CLeaf], Any] = _value_leaf) -> Any:
+    r"""The same function as :func:`evaluate`, composed once into closures (no text is run).
+
+    ``leaf`` compiles the comparisons; the default reads input :class:`Value`\ s, so the
+    result is a :data:`CondFn`. Another leaf compiler may read something else (a list
+    item): the closures then take whatever its leaves take, as two arguments.
+    """
+    if isinstance(cond, CLeaf):
+        return leaf(cond)
     if isinstance(cond, CFact):
         name = cond.fact
         return lambda values, facts: facts[name]
@@ -329,13 +338,13 @@ def compile_cond(cond: Cond) -> CondFn:
         status = cond.status
         return lambda values, facts: status
     if isinstance(cond, CNot):
-        inner = compile_cond(cond.operand)
+        inner = compile_cond(cond.operand, leaf)
         return lambda values, facts: _NOT[inner(values, facts)]
-    parts = tuple(compile_cond(op) for op in cond.operands)
+    parts = tuple(compile_cond(op, leaf) for op in cond.operands)
     stop: Status = "unmet" if isinstance(cond, CAnd) else "met"
     default: Status = "met" if isinstance(cond, CAnd) else "unmet"
 
-    def combine(values: Mapping[str, Value], facts: Mapping[str, Status]) -> Status:
+    def combine(values: Any, facts: Any) -> Status:
         result = default
         for part in parts:
             s = part(values, facts)
