@@ -58,6 +58,16 @@ _PACK_DOCS: dict[str, dict[str, str]] = {
         "eligible": "The condition that makes an applicant eligible, over the facts the rules "
                     "conclude, e.g. `intermittent and minimum_activity`.",
         "award": "What an eligible applicant receives.",
+        "monotonic": "Declared monotonicity: changes that can only help an applicant "
+                     "(`more: <measure>`, `less: income(period, basis)`) and what they must "
+                     "never do. The engine ignores them; property tests check them.",
+    },
+    "MonotonicModel": {
+        "more": "A measure that grows, e.g. `activity_units` (one more item that counts).",
+        "less": "An input that shrinks, e.g. `income(income_year, gross)`.",
+        "never": "What the change must never do: `lose_eligibility` (an eligible applicant "
+                 "stays eligible) or `lower_award` (and the award does not go down).",
+        "says": "The declaration in words, by language, for reports and test names.",
     },
     "SourceModel": {
         "title": "The source's title as a reader would cite it.",

@@ -12,8 +12,9 @@ from typing import Literal, Protocol
 from fundrules.policies.ir import CompiledRule
 from fundrules.policies.loader import Node
 from fundrules.policies.model import PackModel, suggest
+from fundrules.policies.resolve import Resolver, Scope
 
-__all__ = ["levels", "order_rules", "pack_checks"]
+__all__ = ["levels", "monotonic_declarations", "order_rules", "pack_checks"]
 
 
 class Report(Protocol):
@@ -156,3 +157,29 @@ def _rule_node(node_at: NodeAt, places: dict[str, tuple[str, int]], rule: Compil
     """Where a rule's ``key`` (``then``, ``when``) is written, to point at it."""
     place = places.get(rule.id)
     return node_at(place[0], place[1], key) if place else node_at()
+
+
+def monotonic_declarations(report: Report, node_at: NodeAt, pack: PackModel, res: Resolver,
+                           measures: dict[str, str]) -> tuple[tuple[str, str, str], ...]:
+    """Declared monotonicity as (more|less, input key, never), for one call's inputs.
+
+    The engines never read it; the property tests do, so each name must resolve here.
+    """
+    out: list[tuple[str, str, str]] = []
+    for i, decl in enumerate(pack.monotonic):
+        if (decl.more is None) == (decl.less is None):
+            report("invalid-value", "a `monotonic` declaration needs exactly one of `more:` or "
+                   "`less:`", "keep one, e.g. `less: income(2019, gross)`",
+                   node_at("monotonic", i))
+            continue
+        direction = "more" if decl.more is not None else "less"
+        node = node_at("monotonic", i, direction)
+        key, reported = res.quantity(node, Scope(measures=measures))  # type: ignore[arg-type]
+        if key is not None:
+            out.append((direction, key, decl.never))
+        elif not reported:
+            written = str(node.value)
+            report("unknown-name", f"`{written}` is neither a measure nor "
+                   "`income(period, basis)`", suggest(written, measures) or "name a measure "
+                   "under `measures:` or write e.g. `income(2019, gross)`", node)
+    return tuple(out)

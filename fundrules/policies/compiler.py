@@ -381,7 +381,7 @@ def _call_rules(ctx: _Ctx, res: Resolver, index: int, call: CallModel, kinds: di
 def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
                   ) -> tuple[dict[str, CompiledPack], list[Diagnostic]]:
     """Compile every call of a pack; on any error, no call is returned."""
-    from fundrules.policies.checks import order_rules, pack_checks
+    from fundrules.policies.checks import monotonic_declarations, order_rules, pack_checks
 
     ctx = _Ctx(file, root, pack, [])
     pack_checks(ctx.report, ctx.node, pack)
@@ -391,6 +391,7 @@ def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
         params = _params(ctx, index, call)
         res = Resolver(file, pack.currency, params, frozenset(pack.parameters) - set(params))
         measures, kinds = _measures(ctx, res)
+        monotonic = monotonic_declarations(ctx.report, ctx.node, pack, res, kinds)
         rules = _call_rules(ctx, res, index, call, kinds)
         award = call.award or pack.award
         award_path: tuple[str | int, ...] = ("calls", index, "award") if call.award else ("award",)
@@ -410,7 +411,7 @@ def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
         compiled[call.id] = CompiledPack(
             pack.pack, pack.version, digest, call.id, pack.currency, tuple(pack.languages),
             window[0], tuple(res.inputs.values()), tuple(measures), tuple(ordered), spec, sources,
-            tuple(r.id for r in rules))
+            tuple(r.id for r in rules), monotonic)
     diagnostics = sorted_diagnostics(ctx.diagnostics)  # calls repeat pack-wide problems
     if any(d.severity == "error" for d in diagnostics):
         return {}, diagnostics

@@ -232,6 +232,7 @@ class CompiledPack:
     award: AwardSpec | None
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
     written: tuple[str, ...] = ()  # rule ids in the order the pack writes them (for reasons)
+    monotonic: tuple[tuple[str, str, str], ...] = ()  # declared (more|less, input key, never)
 
     def rule(self, rule_id: str) -> CompiledRule:
         """The rule with that id (KeyError if none)."""

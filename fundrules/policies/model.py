@@ -22,6 +22,7 @@ __all__ = [
     "AwardModel",
     "CallModel",
     "MeasureModel",
+    "MonotonicModel",
     "PackModel",
     "RuleModel",
     "SourceModel",
@@ -128,6 +129,24 @@ class MeasureModel(_Model):
     description: Text | None = None
 
 
+class MonotonicModel(_Model):
+    """A declared monotonicity: a change that can only help, and the harm it never does.
+
+    Exactly one of ``more`` / ``less`` names what changes: a measure, or an input such
+    as ``income(income_year, gross)`` (the compiler resolves it per call). Declarations
+    are checked by the property tests, never by the engine.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [  # exactly one, for editors
+        {"required": ["more"], "properties": {"less": {"type": "null"}}},
+        {"required": ["less"], "properties": {"more": {"type": "null"}}}]})
+
+    more: Text | None = None
+    less: Text | None = None
+    never: Literal["lose_eligibility", "lower_award"]
+    says: Messages | None = None
+
+
 class CallModel(_Model):
     """A call (round) of the fund, with its window and parameter overrides."""
 
@@ -170,6 +189,7 @@ class PackModel(_Model):
     exclusions: Annotated[tuple[RuleModel, ...], Field(max_length=100)] = ()
     eligible: Text
     award: AwardModel | None = None
+    monotonic: Annotated[tuple[MonotonicModel, ...], Field(max_length=100)] = ()
 
 
 def suggest(name: str, candidates: object) -> str | None:

@@ -104,6 +104,24 @@ class Resolver(_Constants):
         except _Fail:
             return None
 
+    def quantity(self, node: Node, scope: Scope) -> tuple[str | None, bool]:
+        """The input key of a measure or ``income(...)`` written at ``node``.
+
+        Returns ``(key, False)``, or ``(None, reported)``: ``reported`` says whether a
+        diagnostic was already recorded (a syntax error, a bad argument).
+        """
+        expr = self.parse(node)
+        if expr is None:
+            return None, True
+        self._node = node
+        try:
+            found = self._lookup(expr, scope)
+        except _Fail:
+            return None, True
+        if found is None or found.spec is None or found.spec.kind not in ("measure", "income"):
+            return None, False
+        return found.key, False
+
     def item_value(self, node: Node, over: str) -> tuple[ItemExpr, Kind] | None:
         """The per-item value a measure sums (a number or an amount)."""
         expr = self.parse(node)
