@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from fundrules.diagnostics import Diagnostic, EngineError
 from fundrules.policies.ir import (
     FALSE,
     TRUE,
@@ -35,6 +36,7 @@ from fundrules.policies.ir import (
     leaf_status,
     unknown_parts,
 )
+from fundrules.policies.plugins import predicates
 from fundrules.schema import Applicant, Money
 
 __all__ = ["compute_inputs", "submitted_date", "window_day"]
@@ -353,6 +355,26 @@ def _expr_fields(expr: ItemExpr) -> list[str]:
     return [f for a in expr.args for f in _expr_fields(a)]
 
 
+def _plugin(applicant: Applicant, spec: InputSpec) -> Value:
+    """A registered predicate's answer: True, False, or None (unknown)."""
+    assert spec.arg is not None
+    function = predicates()[spec.arg]
+    try:
+        answer = function(applicant)
+    except Exception as exc:  # a plugin's bug must not pass for a decision
+        raise EngineError([Diagnostic(
+            "engine-failure", f"plugin predicate `{spec.arg}` failed: {exc!r}",
+            hint="report it to the package that registers the predicate")]) from exc
+    if answer is None:
+        reads = tuple(getattr(function, "reads", ()))
+        return Value(missing=reads, notes=(f"`{spec.arg}()` could not decide",))
+    if not isinstance(answer, bool):
+        raise EngineError([Diagnostic(
+            "engine-failure", f"plugin predicate `{spec.arg}` returned {answer!r}, not "
+            "True, False or None", hint="report it to the package that registers it")])
+    return _TRUE if answer else _FALSE
+
+
 def compute_inputs(applicant: Applicant, pack: CompiledPack) -> dict[str, Value]:
     """Every input of a compiled pack for one applicant."""
     day = submitted_date(applicant, pack.window.tz).toordinal()
@@ -369,6 +391,8 @@ def compute_inputs(applicant: Applicant, pack: CompiledPack) -> dict[str, Value]
             out[spec.key] = _measure(applicant, measures[spec.arg], pack, today)
         elif spec.kind == "income":
             out[spec.key] = _income(applicant, spec, pack.currency)
+        elif spec.kind == "plugin":
+            out[spec.key] = _plugin(applicant, spec)
         else:
             stamp = int(applicant.submitted_at.timestamp())
             out[spec.key] = Value(lo=stamp, hi=stamp)

@@ -164,7 +164,7 @@ class InputSpec:
     """A value a rule reads: an applicant field, a measure, an income figure, ..."""
 
     key: str
-    kind: Literal["field", "contains", "measure", "income", "submitted"]
+    kind: Literal["field", "contains", "measure", "income", "submitted", "plugin"]
     type: InputType
     field: str | None = None
     arg: str | None = None

@@ -33,8 +33,13 @@ from fundrules.policies.ir import (
 from fundrules.policies.loader import Node
 from fundrules.policies.model import suggest
 from fundrules.policies.params import Param
+from fundrules.policies.plugins import predicates
 
 __all__ = ["Resolver", "Scope"]
+
+#: Functions of the condition language itself (a plugin cannot take these names).
+_BUILTIN_FUNCTIONS = frozenset({"income", "greatest", "least", "months_before", "months_after",
+                                "days_before", "days_after"})
 
 _FLIP: dict[str, Op] = {"<": "gt", "<=": "ge", ">": "lt", ">=": "le", "==": "eq", "!=": "ne"}
 _OPS: dict[str, Op] = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
@@ -161,8 +166,26 @@ class Resolver(_Constants):
             return CNot(cond) if e.negated else cond
         if isinstance(e, c.Name):
             return self._bool_name(e, scope)
+        if isinstance(e, c.Call) and e.func not in _BUILTIN_FUNCTIONS:
+            return self._plugin(e, scope)
         raise self._fail("type-mismatch", f"`{c.to_source(e)}` is not a condition",
                          "compare it, e.g. `days >= 12`", e)
+
+    def _plugin(self, e: c.Call, scope: Scope) -> Cond:
+        """A predicate an installed package registers (see fundrules.policies.plugins)."""
+        registered = predicates()
+        if e.func not in registered:
+            hint = suggest(e.func, registered) or (
+                "install the package that registers it under the `fundrules.predicates` entry "
+                "points" + (f" (installed: {', '.join(sorted(registered))})" if registered
+                            else " (none is installed)"))
+            raise self._fail("unknown-plugin", f"`{e.func}()` is not a predicate any "
+                             "installed package registers", hint, e)
+        if e.args or scope.over is not None:
+            raise self._fail("invalid-value", f"`{e.func}()` takes no arguments and reads the "
+                             "whole applicant, in a rule's condition", None, e)
+        spec = InputSpec(f"p:{e.func}", "plugin", "symbol", arg=e.func)
+        return self._leaf(_Quantity(spec.key, FieldInfo(spec.key, "bool"), spec), "eq", TRUE)
 
     def _bool_name(self, e: c.Name, scope: Scope) -> Cond:
         if e.name in self.broken:

@@ -105,6 +105,7 @@ EXPECTED: dict[str, list[tuple[str, str, int, int]]] = {
     "condition-syntax": [("condition-syntax", "error", 34, 39)],
     "unknown-measure": [("unknown-name", "error", 47, 11)],
     "unknown-monotonic-measure": [("unknown-name", "error", 71, 11)],
+    "unknown-plugin": [("unknown-plugin", "error", 47, 41)],
     "unknown-fact": [("unproduced-fact", "error", 55, 28)],
     "unproduced-fact": [("unproduced-fact", "error", 47, 41)],
     "unused-fact": [("unused-fact", "warning", 40, 11)],
