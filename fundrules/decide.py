@@ -85,7 +85,7 @@ def _select_tier(pack: CompiledPack, statuses: Mapping[str, Status]
     for tier in pack.award.tiers:
         if tier.rule is None:
             return tier, None
-        rule = pack.rule(tier.rule)
+        rule = _index(pack)[1][tier.rule]
         status = statuses[rule.then]
         if status == "met":
             return tier, None
@@ -110,21 +110,33 @@ def _reason(pack: CompiledPack, rule: CompiledRule, status: Status, lang: str | 
     return found
 
 
+_INDEXES: dict[tuple[str, str, str], tuple[tuple[CompiledRule, ...], dict[str, CompiledRule]]] = {}
+
+
+def _index(pack: CompiledPack) -> tuple[tuple[CompiledRule, ...], dict[str, CompiledRule]]:
+    """The criteria in the order the pack writes them, and every rule by id (once a pack)."""
+    key = (pack.pack, pack.digest, pack.call)
+    found = _INDEXES.get(key)
+    if found is None:
+        by_id = {rule.id: rule for rule in pack.rules}
+        criteria = tuple(by_id[r] for r in (pack.written or tuple(by_id))
+                         if by_id[r].kind in _CRITERIA)
+        found = _INDEXES[key] = (criteria, by_id)
+    return found
+
+
 def build_decision(pack: CompiledPack, applicant: Applicant, values: Mapping[str, Value],
                    statuses: Mapping[str, Status], trace: Sequence[str], *,
                    lang: str | None = None, all_windows: str | None = None) -> Decision:
     """Assemble the Decision for one applicant from an engine's conclusions."""
     reasons = []
-    by_id = {rule.id: rule for rule in pack.rules}
-    for rule_id in pack.written or tuple(by_id):
-        rule = by_id[rule_id]
-        if rule.kind not in _CRITERIA:
-            continue
+    criteria, by_id = _index(pack)
+    for rule in criteria:
         text = message_for(rule.message, lang, pack.languages)
         if rule.kind == "window" and all_windows and statuses[rule.then] == "unmet":
             text = message_for(_NO_WINDOW, lang, pack.languages).format(windows=all_windows)
         reasons.append(_reason(pack, rule, statuses[rule.then], lang, text))
-    eligible = pack.rule("eligible")
+    eligible = by_id["eligible"]
     status = statuses[eligible.then]
     award = None
     missing: dict[str, None] = {}

@@ -329,8 +329,8 @@ def _covers(a: CLeaf, b: CLeaf) -> bool:
     return False
 
 
-def _call_rules(ctx: _Ctx, res: Resolver, index: int, call: CallModel, kinds: dict[str, str]
-                ) -> list[CompiledRule]:
+def _call_rules(ctx: _Ctx, res: Resolver, index: int, call: CallModel, kinds: dict[str, str],
+                spec: tuple[WindowSpec, str] | None) -> list[CompiledRule]:
     """Window, rules, exclusions, eligibility and award tiers of one call."""
     pack = ctx.pack
     active = [(i, r) for i, r in enumerate(pack.rules)
@@ -338,7 +338,6 @@ def _call_rules(ctx: _Ctx, res: Resolver, index: int, call: CallModel, kinds: di
               and _enabled(ctx, r, res.params, ctx.node("rules", i))]
     facts = frozenset(r.then for _, r in active if r.then and not r.priority)
     scope = Scope(facts=facts | {"window"}, measures=kinds)  # type: ignore[arg-type]
-    spec = _window(ctx, index, call)
     bounds = (("ge", spec[0].opens), ("lt", spec[0].closes)) if spec else ()
     window = CAnd(tuple(CLeaf(SUBMITTED.key, op, bound, numeric=True)  # type: ignore[arg-type]
                         for op, bound in bounds if bound is not None))
@@ -392,7 +391,8 @@ def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
         res = Resolver(file, pack.currency, params, frozenset(pack.parameters) - set(params))
         measures, kinds = _measures(ctx, res)
         monotonic = monotonic_declarations(ctx.report, ctx.node, pack, res, kinds)
-        rules = _call_rules(ctx, res, index, call, kinds)
+        window = _window(ctx, index, call)
+        rules = _call_rules(ctx, res, index, call, kinds, window)
         award = call.award or pack.award
         award_path: tuple[str | int, ...] = ("calls", index, "award") if call.award else ("award",)
         spec = None
@@ -403,7 +403,6 @@ def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
         complete = not any(d.severity == "error" for d in
                            (*ctx.diagnostics[before:], *res.diagnostics))
         ordered = order_rules(ctx.report, ctx.node, rules, complete=complete)
-        window = _window(ctx, index, call)
         ctx.diagnostics[before:before] = res.diagnostics
         if ordered is None or window is None:
             continue
