@@ -126,6 +126,10 @@ class MeasureModel(_Model):
     sum: Text | None = None
     where: Text | None = None
     within: str | tuple[str, str] | None = None
+    #: what `within` measures on an engagement: the days worked inside the window
+    #: (`work_dates`, or the calendar bounds of DESIGN 5), or whether its contract
+    #: period overlaps the window by a day (the whole engagement then counts)
+    reads: Literal["worked_days", "contract_overlap"] = "worked_days"
     description: Text | None = None
 
 
