@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _applicants import samples
 
 from fundrules import Engine
-from fundrules.decide import build_decision
-from fundrules.facts import compute_inputs
+from fundrules.runtime.decide import Decider
+from fundrules.runtime.facts import InputReader
 
 __all__ = ["main", "stages"]
 

@@ -7,17 +7,17 @@ never touches the file system.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Literal, Protocol
+from typing import Literal
 
-from fundrules.decide import build_decision
-from fundrules.diagnostics import Diagnostic, UnknownPackError
-from fundrules.facts import compute_inputs
-from fundrules.policies.ir import CompiledPack, Status, Value
+from fundrules.diagnostics import Diagnostic, PackError, UnknownPackError
 from fundrules.policies.pack import Pack, load_pack
 from fundrules.policies.registry import builtin_pack_dir, entry_point_paths, pack_files
+from fundrules.runtime.evaluation import Backend, Evaluation, PreparedCall
+from fundrules.runtime.python_backend import PythonBackend
 from fundrules.schema import Applicant, Decision, parse_applicant
 
 __all__ = ["BackendName", "Engine"]
@@ -25,25 +25,14 @@ __all__ = ["BackendName", "Engine"]
 BackendName = Literal["durable", "python"]
 
 
-class _Backend(Protocol):
-    name: str
-
-    def run(self, pack: CompiledPack, values: Mapping[str, Value]
-            ) -> tuple[dict[str, Status], list[str]]: ...
-
-
-def _make_backend(name: BackendName) -> _Backend:
+def _make_backend(name: BackendName) -> Backend:
     if name == "python":
-        from fundrules.backends.python import PythonBackend
-
         return PythonBackend()
     if name != "durable":
         raise ValueError(f"backend must be 'durable' or 'python', not {name!r}")
     try:
         from fundrules.engine import DurableBackend
     except ImportError as exc:  # pitfall 1: durable_rules does not load on Python 3.13
-        from fundrules.backends.python import PythonBackend
-
         warnings.warn(f"durable_rules cannot be loaded ({exc}); using the python backend, "
                       "which gives the same decisions", RuntimeWarning, stacklevel=3)
         return PythonBackend()
@@ -71,6 +60,20 @@ class Engine:
                     f"{self._packs[pack.id].file}", hint="load only one of them", file=pack.file)])
             self._packs[pack.id] = pack
         self._backend = _make_backend(backend)
+        self._prepared: dict[str, dict[str, PreparedCall]] = {}
+        problems: list[Diagnostic] = []
+        for pack in self._packs.values():
+            calls: dict[str, PreparedCall] = {}
+            for call_id, call in pack.calls.items():
+                try:
+                    calls[call_id] = PreparedCall.prepare(call, self._backend,
+                                                          pack.windows_text())
+                except PackError as err:  # every call of every pack is tried: all at once
+                    problems += [d if d.file != pack.id else dataclasses.replace(d, file=pack.file)
+                                 for d in err.diagnostics]
+            self._prepared[pack.id] = calls
+        if problems:
+            raise PackError(problems)
 
     @classmethod
     def from_paths(cls, *paths: str | os.PathLike[str], backend: BackendName = "durable",
@@ -124,7 +127,17 @@ class Engine:
                     "unknown-pack", "several packs are loaded: say which one with `pack=`",
                     hint="use one of " + ", ".join(self._packs), path="pack")])
             pack = next(iter(self._packs))
-        return self._decide(self.pack(pack), person, lang, strict_call=True)
+        return self._evaluate(self.pack(pack), person, lang, strict_call=True).decision
+
+    def evaluation(self, applicant: Applicant | Mapping[str, object], pack: str, *,
+                   lang: str | None = None) -> Evaluation:
+        """Evaluate one applicant and keep everything found: values, statuses, trace.
+
+        What :meth:`evaluate` returns is this Evaluation's ``decision``; explanations and
+        the verifier read the rest.
+        """
+        person = applicant if isinstance(applicant, Applicant) else parse_applicant(applicant)
+        return self._evaluate(self.pack(pack), person, lang, strict_call=True)
 
     def evaluate_all(self, applicant: Applicant | Mapping[str, object], *,
                      lang: str | None = None) -> list[Decision]:
@@ -134,7 +147,8 @@ class Engine:
         (its call is then chosen by ``submitted_at``).
         """
         person = applicant if isinstance(applicant, Applicant) else parse_applicant(applicant)
-        return [self._decide(p, person, lang, strict_call=False) for p in self._packs.values()]
+        return [self._evaluate(p, person, lang, strict_call=False).decision
+                for p in self._packs.values()]
 
     def evaluate_many(self, applicants: Iterable[Applicant | Mapping[str, object]],
                       pack: str, *, lang: str | None = None, jobs: int | None = 1
@@ -157,16 +171,12 @@ class Engine:
         yield from decide_in_parallel(self.pack(pack), applicants, lang=lang, jobs=jobs,
                                       backend="python" if self.backend == "python" else "durable")
 
-    def _decide(self, pack: Pack, person: Applicant, lang: str | None, *,
-                strict_call: bool) -> Decision:
+    def _evaluate(self, pack: Pack, person: Applicant, lang: str | None, *,
+                  strict_call: bool) -> Evaluation:
         call = person.call
         if call is not None and call not in pack.calls and not strict_call:
             call = None
         compiled, inside = pack.select_call(person.submitted_at, call)
-        values = compute_inputs(person, compiled)
-        statuses, trace = self._backend.run(compiled, values)
-        windows = None
-        if not inside and person.call is None and len(pack.calls) > 1:
-            windows = pack.windows_text()
-        return build_decision(compiled, person, values, statuses, trace, lang=lang,
-                              all_windows=windows)
+        fits_no_call = not inside and person.call is None and len(pack.calls) > 1
+        prepared = self._prepared[pack.id][compiled.call]
+        return prepared.evaluate(person, lang=lang, fits_no_call=fits_no_call)

@@ -29,7 +29,7 @@ from fundrules._pool import _parallel
 from fundrules.api import BackendName
 from fundrules.diagnostics import ApplicantError, Diagnostic
 from fundrules.policies.pack import Pack
-from fundrules.schema import Applicant, Decision
+from fundrules.schema import Applicant, Decision, parse_applicant
 
 __all__ = [
     "MAX_LINE_BYTES",
@@ -179,6 +179,21 @@ def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,
         yield from results
 
 
+def _item(index: int, data: object) -> Input:
+    """One applicant for a worker: as given when it travels well, else checked here.
+
+    Anything but an Applicant or a dict is validated in this process, so that what a
+    worker could not receive fails exactly as :meth:`Engine.evaluate` would, in its place.
+    """
+    if isinstance(data, Applicant | dict):
+        return Input("item", index, data)
+    try:
+        return Input("item", index, parse_applicant(
+            dict(data) if isinstance(data, Mapping) else data))
+    except ApplicantError as err:
+        return Input("item", index, problem=err.diagnostics[0])
+
+
 def decide_in_parallel(pack: Pack, applicants: Iterable[Applicant | Mapping[str, object]], *,
                        backend: BackendName, lang: str | None, jobs: int | None
                        ) -> Iterator[Decision]:
@@ -186,8 +201,7 @@ def decide_in_parallel(pack: Pack, applicants: Iterable[Applicant | Mapping[str,
 
     An invalid applicant raises its error at its position, as one process would.
     """
-    items = (Input("item", i, a if isinstance(a, Applicant | dict) else dict(a))
-             for i, a in enumerate(applicants))
+    items = (_item(i, a) for i, a in enumerate(applicants))
     for result in evaluate_inputs(items, [pack], backend=backend, lang=lang, jobs=jobs):
         (outcome,) = result.results
         if isinstance(outcome, Failure):

@@ -1,12 +1,14 @@
 """The durable_rules backend: the only module that imports durable_rules.
 
-Each compiled call becomes one durable_rules ruleset. An evaluation asserts one
-*working fact* holding the applicant's input values; every pack rule is three
-durable rules (met / unmet / unknown) whose patterns encode the Kleene status of the
-rule's condition directly in durable_rules operators. When one fires, its action
-adds the rule's conclusion to the working fact (retract + assert), which lets the
-rules that read it fire next: durable_rules does the forward chaining, and the trace
-is the order in which its actions ran.
+Each compiled call becomes one durable_rules ruleset, generated from the semantics by
+:mod:`fundrules.runtime.durable_form` and registered once, when an Engine is built. An
+evaluation asserts one *working fact* holding the applicant's input values (measures
+and other inputs are computed in Python beforehand); every pack rule is three durable
+rules (met / unmet / unknown) whose patterns encode its Kleene status. durable_rules
+matches those patterns and keeps the agenda (which rule fires next, by priority); the
+adapter drives its C core, records each firing (the trace) and writes the rule's status
+into the working fact, which is asserted again once per stratum so that the rules
+reading it can match.
 
 Every pitfall of shared/notes/durable-rules.md is handled here; each has a
 regression test in tests/engine/test_durable_pitfalls.py:
@@ -19,11 +21,14 @@ regression test in tests/engine/test_durable_pitfalls.py:
 5. timer threads: :class:`_QuietHost` never starts them; a lock serialises evaluations;
 6. swallowed action exceptions: actions record errors; a missing ``done`` raises;
 7. patterns matching the state: every pattern tests the type discriminator ``t``;
-8. heap trimming on delete: ``M_TRIM_THRESHOLD`` raised at import on glibc;
+8. heap trimming on delete: ``M_TRIM_THRESHOLD`` raised at import on glibc; 13: the
+   mmap threshold is fixed too, so the cost does not depend on heap history;
 9. ``register_rulesets`` mutates its input and cannot re-register: deep copies and
    the pack digest in the ruleset name;
 10. weak typing: values are normalised (ordinal dates, integer cents, strings);
-11. 255 properties per fact: checked when a pack is prepared.
+11, 12. engine limits: found by ``limit_diagnostics`` before registering, at Engine
+   construction, and reported located in the pack;
+15. a failed registration is never retried: it fails the Engine's construction.
 """
 
 from __future__ import annotations
@@ -42,47 +47,44 @@ import durable_rules_engine as _engine
 from durable import engine as _durable
 
 from fundrules.diagnostics import Diagnostic, EngineError, PackError
-from fundrules.policies.checks import levels
-from fundrules.policies.ir import (
-    UNKNOWN_SYM,
-    CAnd,
-    CConst,
-    CFact,
-    CLeaf,
-    CNot,
-    CompiledPack,
-    Cond,
-    COr,
-    Status,
-    Value,
+from fundrules.policies.ir import CompiledPack, Input, Status
+from fundrules.runtime.durable_form import (
+    ROUND,
+    DurableForm,
+    durable_form,
+    limit_diagnostics,
+    working_fact,
 )
+from fundrules.runtime.semantics import Value
 
-__all__ = ["TRIM_THRESHOLD_RAISED", "DurableBackend", "fnv1a_32", "raise_trim_threshold"]
+__all__ = ["MALLOC_TUNED", "DurableBackend", "DurableRunner", "fnv1a_32", "tune_malloc"]
 
-_TYPE = "fundrules"
-_LO_UNKNOWN = -(10**15)
-_HI_UNKNOWN = 10**15
-_MAX_PROPERTIES = 255
 _POOL_SIZE = 64
-_ALWAYS: dict[str, Any] = {"t": _TYPE}
-_NEVER: dict[str, Any] = {"t": "-never-"}
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
 
 
-def raise_trim_threshold() -> bool:
-    """Pitfall 8: stop glibc from trimming the heap on every state delete.
+def tune_malloc() -> bool:
+    """Pitfalls 8 and 13: no heap trim on every state delete, and a fixed mmap threshold.
 
-    Returns whether the threshold was set (False off glibc, where it does not apply).
+    Raising ``M_TRIM_THRESHOLD`` alone freezes glibc's dynamic mmap threshold at its
+    start value (128 KiB); a durable state is a ~252 KiB allocation, so depending on
+    heap history every evaluation would mmap and munmap it. Setting the mmap threshold
+    to 4 MiB keeps states on the heap whatever happened before. Returns whether both
+    were set (False off glibc, where neither applies).
     """
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")
-        return bool(libc.mallopt(-1, 128 * 1024 * 1024))  # M_TRIM_THRESHOLD = -1
+        trim = libc.mallopt(_M_TRIM_THRESHOLD, 128 * 1024 * 1024)
+        mmap = libc.mallopt(_M_MMAP_THRESHOLD, 4 * 1024 * 1024)
+        return bool(trim) and bool(mmap)
     except (OSError, AttributeError):  # pragma: no cover - not glibc after all
         return False
 
 
-TRIM_THRESHOLD_RAISED = raise_trim_threshold()
+MALLOC_TUNED = tune_malloc()
 
 
 def fnv1a_32(text: str) -> int:
@@ -93,11 +95,11 @@ def fnv1a_32(text: str) -> int:
     return h
 
 
-def _slot_names(n: int) -> list[str]:
+def slot_names(n: int, start: int = 0) -> list[str]:
     """Pitfall 4: sid names whose hashes are pairwise distinct (checked, not assumed)."""
     names: list[str] = []
     seen: set[int] = set()
-    i = 0
+    i = start
     while len(names) < n:
         name = f"slot-{i}"
         h = fnv1a_32(name)
@@ -115,106 +117,8 @@ class _QuietHost(_durable.Host):  # type: ignore[misc]
         return None
 
 
-@dataclasses.dataclass
-class _Run:
-    """What the actions of one evaluation record."""
-
-    statuses: dict[str, Status] = dataclasses.field(default_factory=dict)
-    trace: list[str] = dataclasses.field(default_factory=list)
-    done: bool = False
-    fired: int = 0
-    error: BaseException | None = None
-
-
-class _Translator:
-    """Kleene conditions -> durable_rules expressions (M, U, not-M, not-U)."""
-
-    def __init__(self, props: Mapping[str, tuple[str, ...]], facts: Mapping[str, str]) -> None:
-        self.props = props
-        self.facts = facts
-
-    def four(self, cond: Cond) -> tuple[Any, Any, Any, Any]:
-        """(met, unmet, not met, not unmet) as durable expressions."""
-        if isinstance(cond, CLeaf):
-            return self._leaf(cond)
-        if isinstance(cond, CFact):
-            p = self.facts[cond.fact]
-            return ({p: "met"}, {p: "unmet"}, {"$neq": {p: "met"}}, {"$neq": {p: "unmet"}})
-        if isinstance(cond, CConst):
-            if cond.status == "met":
-                return _ALWAYS, _NEVER, _NEVER, _ALWAYS
-            if cond.status == "unmet":
-                return _NEVER, _ALWAYS, _ALWAYS, _NEVER
-            return _NEVER, _NEVER, _ALWAYS, _ALWAYS
-        if isinstance(cond, CNot):
-            m, u, nm, nu = self.four(cond.operand)
-            return u, m, nu, nm
-        parts = [self.four(op) for op in cond.operands]
-        ms, us, nms, nus = ([p[i] for p in parts] for i in range(4))
-        if isinstance(cond, CAnd):
-            return _and(ms), _or(us), _or(nms), _and(nus)
-        assert isinstance(cond, COr)
-        return _or(ms), _and(us), _and(nms), _or(nus)
-
-    def _leaf(self, leaf: CLeaf) -> tuple[Any, Any, Any, Any]:
-        c = leaf.value
-        if leaf.numeric:
-            lo, hi = self.props[leaf.input]
-            table = {
-                "ge": ({"$gte": {lo: c}}, {"$lt": {hi: c}}, {"$lt": {lo: c}}, {"$gte": {hi: c}}),
-                "gt": ({"$gt": {lo: c}}, {"$lte": {hi: c}}, {"$lte": {lo: c}}, {"$gt": {hi: c}}),
-                "le": ({"$lte": {hi: c}}, {"$gt": {lo: c}}, {"$gt": {hi: c}}, {"$lte": {lo: c}}),
-                "lt": ({"$lt": {hi: c}}, {"$gte": {lo: c}}, {"$gte": {hi: c}}, {"$lt": {lo: c}}),
-            }
-            if leaf.op in table:
-                return table[leaf.op]
-            eq = (_and([{lo: c}, {hi: c}]), _or([{"$gt": {lo: c}}, {"$lt": {hi: c}}]),
-                  _or([{"$neq": {lo: c}}, {"$neq": {hi: c}}]),
-                  _and([{"$lte": {lo: c}}, {"$gte": {hi: c}}]))
-            return eq if leaf.op == "eq" else (eq[1], eq[0], eq[3], eq[2])
-        (s,) = self.props[leaf.input]
-        values = c if isinstance(c, tuple) else (c,)
-        met = _or([{s: v} for v in values])
-        not_met = _and([{"$neq": {s: v}} for v in values])
-        unmet = _and([not_met, {"$neq": {s: UNKNOWN_SYM}}])
-        not_unmet = _or([met, {s: UNKNOWN_SYM}])
-        if leaf.op in ("eq", "in"):
-            return met, unmet, not_met, not_unmet
-        return unmet, met, not_unmet, not_met
-
-
-def _and(items: list[Any]) -> Any:
-    return items[0] if len(items) == 1 else {"$and": items}
-
-
-def _or(items: list[Any]) -> Any:
-    return items[0] if len(items) == 1 else {"$or": items}
-
-
-@dataclasses.dataclass(frozen=True)
-class _Action:
-    """What one durable rule's firing means: a rule concluded ``then`` with ``status``."""
-
-    rule: str | None  # None for the $begin bookkeeping rule
-    prop: str
-    status: Status
-    then: str = ""
-
-
-@dataclasses.dataclass
-class _Prepared:
-    name: str
-    pack: CompiledPack
-    props: dict[str, tuple[str, ...]]
-    facts: dict[str, str]
-    definition: dict[str, Any]  # the JSON ruleset as registered
-    actions: dict[str, _Action]
-    handle: int  # the C ruleset handle
-    strata: int  # how many times the working fact is asserted (see _drive)
-
-
-def _never(c: Any) -> None:  # pragma: no cover - fundrules drives the actions itself
-    raise AssertionError("durable_rules' own action dispatch is not used")
+class _Stop(Exception):
+    """Internal: the evaluation cannot go on."""
 
 
 def _check(result: Any, what: str) -> int:
@@ -226,12 +130,90 @@ def _check(result: Any, what: str) -> int:
     return int(result[1]) if result[0] == 0 else 0
 
 
-class _Stop(Exception):
-    """Internal: the evaluation cannot go on."""
+def _never(c: Any) -> None:  # pragma: no cover - fundrules drives the actions itself
+    raise AssertionError("durable_rules' own action dispatch is not used")
+
+
+@dataclasses.dataclass
+class _Run:
+    """What the firings of one evaluation concluded."""
+
+    statuses: dict[str, Status] = dataclasses.field(default_factory=dict)
+    trace: list[str] = dataclasses.field(default_factory=list)
+    fired: int = 0
+
+
+class DurableRunner:
+    """One call registered with durable_rules, ready to evaluate."""
+
+    def __init__(self, backend: DurableBackend, call: CompiledPack, form: DurableForm,
+                 name: str, handle: int) -> None:
+        self._backend = backend
+        self.call = call
+        self.form = form
+        self.name = name
+        self._handle = handle
+
+    def _drive(self, fact: dict[str, Any], run: _Run) -> None:
+        """Assert the working fact twice per stratum and run every action it enables.
+
+        Round ``2k`` lets the rules of stratum ``k`` that are met or unmet fire, round
+        ``2k + 1`` those left unknown; rules of stratum ``k`` read statuses of lower
+        strata, which the fact carries by then. Gates keep every rule from firing twice,
+        so durable_rules' agenda decides what fires and in which order (by priority).
+        """
+        handle, actions = self._handle, self.form.actions
+        for round_ in range(2 * self.form.strata):  # decided, then unknown, per stratum
+            fact[ROUND] = round_
+            result = _engine.assert_fact(handle, json.dumps(fact))
+            if result[0] == 1:  # no rule matches in this round: nothing to fire
+                continue
+            state = _check(result, "applicant")
+            started = _engine.start_action_for_state(handle, state)
+            message = started[1] if started else None
+            while message:
+                run.fired += 1
+                # the message is '{"<rule name>":{...}}': only the name is needed
+                action = actions[message[2:message.index('"', 2)]]
+                if action.rule is None:
+                    fact[action.prop] = 1
+                elif action.rule not in run.statuses:
+                    run.trace.append(action.rule)
+                    run.statuses[action.rule] = action.status
+                    fact[action.prop] = action.status
+                elif run.statuses[action.rule] != action.status:  # exclusive patterns broke
+                    raise _Stop(f"rule `{action.rule}` matched as both "
+                                f"{run.statuses[action.rule]} and {action.status}")
+                # else: a fact matching several branches of an `$or` activates its rule
+                # once per branch; the first activation concluded, the others are refracted
+                message = _engine.complete_and_start_action(handle, state)
+
+    def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], list[str]]:
+        """Every rule's status (by rule id), and the rule ids in firing order."""
+        backend = self._backend
+        run = _Run()
+        error: BaseException | None = None
+        with backend.lock:
+            sid = backend.take_slot()
+            fact = working_fact(self.form, values, sid)
+            try:
+                self._drive(fact, run)
+            except Exception as exc:  # durable_rules raises bare Exceptions
+                error = exc
+            finally:
+                backend.release_slot(self.name, sid, touched=run.fired > 0)
+        if error is not None or len(run.statuses) != len(self.call.rules):
+            call = self.call
+            raise EngineError([Diagnostic(
+                "engine-failure", f"durable_rules did not finish pack `{call.pack}` call "
+                f"`{call.call}`: {error}" if error else
+                f"durable_rules stopped before deciding every rule of `{call.pack}`",
+                hint="this is a fundrules bug: please report it with the applicant")])
+        return run.statuses, run.trace
 
 
 class DurableBackend:
-    """Runs compiled packs on durable_rules. Thread-safe; one evaluation at a time.
+    """Runs compiled calls on durable_rules. Thread-safe; one evaluation at a time.
 
     durable_rules matches patterns and keeps the agenda (which rule fires next); this
     adapter drives the action loop itself through the C core, as durable_rules' own
@@ -255,124 +237,60 @@ class DurableBackend:
             return cls._shared
 
     def __init__(self) -> None:
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._host = _QuietHost()
-        self._prepared: dict[tuple[str, str, str], _Prepared] = {}
-        self._slots = _slot_names(_POOL_SIZE)
+        self._prepared: dict[tuple[str, str, str], DurableRunner] = {}
+        self._slots = slot_names(_POOL_SIZE)
         self._next_slot = 0
+        self._retired = 0
 
-    def prepare(self, pack: CompiledPack) -> _Prepared:
-        """Register the pack's ruleset once (cached by pack, digest and call)."""
-        key = (pack.pack, pack.digest, pack.call)
-        with self._lock:
+    @property
+    def registered(self) -> int:
+        """How many rulesets this process registered (each stays for its lifetime)."""
+        return len(self._prepared)
+
+    def prepare(self, call: CompiledPack) -> DurableRunner:
+        """Register the call's ruleset once (by pack, digest and call); fail here, located."""
+        key = (call.pack, call.digest, call.call)
+        with self.lock:
             found = self._prepared.get(key)
             if found is None:
-                found = self._register(pack)
+                found = self._register(call)
                 self._prepared[key] = found
             return found
 
-    def _register(self, pack: CompiledPack) -> _Prepared:
-        props: dict[str, tuple[str, ...]] = {}
-        for i, spec in enumerate(pack.inputs):
-            numeric = spec.type in ("number", "money", "date", "instant")
-            props[spec.key] = (f"n{i}l", f"n{i}h") if numeric else (f"s{i}",)
-        facts = {r.then: f"c{j}" for j, r in enumerate(pack.rules)}
-        count = sum(len(p) for p in props.values()) + len(facts) + 3  # t, sid, begun
-        if count > _MAX_PROPERTIES:
-            raise PackError([Diagnostic(
-                "engine-limit", f"pack `{pack.pack}` call `{pack.call}` needs {count} properties "
-                f"per fact; durable_rules allows {_MAX_PROPERTIES}",
-                hint="split the pack or use fewer inputs", file=pack.pack)])
-        tr = _Translator(props, facts)
-        rules: dict[str, Any] = {"$begin": {
-            "all": [{"m": {"$and": [_ALWAYS, {"$nex": {"b": 1}}]}}], "pri": 0}}
-        actions = {"$begin": _Action(None, "b", "met")}
-        for j, rule in enumerate(pack.rules):
-            prop = facts[rule.then]
-            gate = [_ALWAYS, {"$nex": {prop: 1}}]
-            gate += [{"$ex": {facts[d]: 1}} for d in rule.deps]
-            m, u, nm, nu = tr.four(rule.cond)
-            variants: tuple[tuple[Status, Any], ...] = (
-                ("met", m), ("unmet", u), ("unknown", _and([nm, nu])))
-            for status, expr in variants:
-                name = f"{rule.id}#{status}"
-                rules[name] = {"all": [{"m": {"$and": [*gate, expr]}}], "pri": j + 1}
-                actions[name] = _Action(rule.id, prop, status, rule.then)
-        safe = re.sub(r"[^A-Za-z0-9_]", "_", f"{pack.pack}_{pack.call}_{pack.digest[:16]}")
+    def _register(self, call: CompiledPack) -> DurableRunner:
+        form = durable_form(call)
+        problems = limit_diagnostics(call, form)
+        if problems:
+            raise PackError(problems)
+        safe = re.sub(r"[^A-Za-z0-9_]", "_", f"{call.pack}_{call.call}_{call.digest[:16]}")
         name = f"fundrules_{safe}_{len(self._prepared)}"
         # pitfall 9: durable_rules mutates what it is given; hand it a copy
-        definition = {rule: {**copy.deepcopy(body), "run": _never} for rule, body in rules.items()}
-        self._host.register_rulesets({name: definition})
+        definition = {rule: {**copy.deepcopy(body), "run": _never}
+                      for rule, body in form.definition.items()}
+        try:
+            self._host.register_rulesets({name: definition})
+        except Exception as exc:  # durable_rules raises bare Exceptions with a code
+            raise PackError([Diagnostic(
+                "engine-limit", f"durable_rules refused pack `{call.pack}` call `{call.call}`: "
+                f"{exc}", hint="use `backend=\"python\"` and report the pack: fundrules' "
+                "checks should have found this", file=call.pack)]) from exc
         handle = self._host.get_ruleset(name)._handle
-        strata = 1 + max(levels(list(pack.rules)).values(), default=0)
-        return _Prepared(name, pack, props, facts, rules, actions, handle, strata)
+        return DurableRunner(self, call, form, name, handle)
 
-    def _fact(self, prepared: _Prepared, values: Mapping[str, Value], sid: str) -> dict[str, Any]:
-        fact: dict[str, Any] = {"sid": sid, "t": _TYPE}
-        for key, names in prepared.props.items():
-            v = values[key]
-            if len(names) == 2:
-                fact[names[0]] = v.lo if v.lo is not None else _LO_UNKNOWN
-                fact[names[1]] = v.hi if v.hi is not None else _HI_UNKNOWN
-            else:
-                fact[names[0]] = v.sym if v.sym is not None else UNKNOWN_SYM
-        return fact
+    def take_slot(self) -> str:
+        """A sid for one evaluation (pitfalls 3, 4); the caller holds the lock."""
+        sid = self._slots[self._next_slot % len(self._slots)]
+        self._next_slot += 1
+        return sid
 
-    def _drive(self, prepared: _Prepared, fact: dict[str, Any], run: _Run) -> None:
-        """Assert the working fact once per stratum and run every action it enables.
-
-        Stratum 0 rules read only applicant inputs; rules of stratum k read conclusions
-        of lower strata, which the fact carries from the second assertion on. Gates keep
-        every rule from firing twice, so durable_rules' agenda decides what fires and in
-        which order (by priority), and the chain ends when the agenda is empty.
-        """
-        handle = prepared.handle
-        for _ in range(prepared.strata):
-            state = _check(_engine.assert_fact(handle, json.dumps(fact)), "applicant")
-            started = _engine.start_action_for_state(handle, state)
-            message = started[1] if started else None
-            while message:
-                run.fired += 1
-                # the message is '{"<rule name>":{...}}': only the name is needed
-                action = prepared.actions[message[2:message.index('"', 2)]]
-                # a fact matching several branches of an `$or` activates its rule once per
-                # branch: the first activation concludes, the others are refracted
-                if action.rule is not None and action.then not in run.statuses:
-                    run.trace.append(action.rule)
-                    run.statuses[action.then] = action.status
-                    fact[action.prop] = action.status
-                elif action.rule is None:
-                    fact[action.prop] = 1
-                elif run.statuses[action.then] != action.status:  # exclusive patterns broke
-                    raise _Stop(f"rule `{action.rule}` matched as both "
-                                f"{run.statuses[action.then]} and {action.status}")
-                message = _engine.complete_and_start_action(handle, state)
-        run.done = len(run.statuses) == len(prepared.pack.rules)
-
-    def run(self, pack: CompiledPack, values: Mapping[str, Value]
-            ) -> tuple[dict[str, Status], list[str]]:
-        """Statuses of every rule's conclusion, and the rule ids in firing order."""
-        prepared = self.prepare(pack)
-        fact = self._fact(prepared, values, "")
-        run = _Run()
-        with self._lock:
-            sid = fact["sid"] = self._slots[self._next_slot % len(self._slots)]
-            self._next_slot += 1
-            try:
-                self._drive(prepared, fact, run)
-            except Exception as exc:  # durable_rules raises bare Exceptions
-                run.error = exc
-            finally:
-                if run.fired:
-                    self._host.delete_state(prepared.name, sid)
-                else:  # pitfall 2: never delete a state no action touched; retire its slot
-                    self._slots.remove(sid)
-                    if not self._slots:
-                        self._slots = _slot_names(_POOL_SIZE * 2)[_POOL_SIZE:]
-        if run.error is not None or not run.done:
-            raise EngineError([Diagnostic(
-                "engine-failure", f"durable_rules did not finish pack `{pack.pack}` call "
-                f"`{pack.call}`: {run.error}" if run.error else
-                f"durable_rules stopped before deciding every rule of `{pack.pack}`",
-                hint="this is a fundrules bug: please report it with the applicant")])
-        return run.statuses, run.trace
+    def release_slot(self, ruleset: str, sid: str, *, touched: bool) -> None:
+        """Delete the evaluation's state; never one no action touched (pitfall 2)."""
+        if touched:
+            self._host.delete_state(ruleset, sid)
+            return
+        self._slots.remove(sid)  # retire it: its state can never be deleted safely
+        self._retired += 1
+        if not self._slots:
+            self._slots = slot_names(_POOL_SIZE, start=10_000 * self._retired)

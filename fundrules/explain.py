@@ -21,25 +21,28 @@ from pydantic import BaseModel, ConfigDict
 
 from fundrules._explain_text import FIELD_WORDS, ITEM_WORDS, say
 from fundrules.api import Engine
-from fundrules.decide import message_for
-from fundrules.facts import compute_inputs, submitted_date, window_day
 from fundrules.policies.ir import (
     CAnd,
     CFact,
     CLeaf,
     CNot,
-    CompiledPack,
     CompiledRule,
     Cond,
+    ContainsInput,
     COr,
-    InputSpec,
+    IncomeInput,
+    Input,
+    ItemField,
+    MeasureInput,
     Status,
-    Value,
-    evaluate,
-    leaf_status,
-    unknown_parts,
 )
 from fundrules.policies.model import PackModel
+from fundrules.runtime.decide import message_for, reason_status
+from fundrules.runtime.evaluation import Evaluation
+from fundrules.runtime.facts import submitted_date, window_day
+from fundrules.runtime.semantics import Value
+from fundrules.runtime.walk import facts as facts_read
+from fundrules.runtime.walk import leaves, positive_leaves
 from fundrules.schema import Applicant, Award, Decision, Outcome, parse_applicant
 
 __all__ = ["CriterionExplanation", "Explanation", "FactRead", "MissingFact", "SourceRef",
@@ -119,12 +122,11 @@ def explain(engine: Engine, applicant: Applicant | Mapping[str, object], pack: s
             lang: str = "en") -> Explanation:
     """Decide ``applicant`` against ``pack`` and explain every criterion in ``lang``."""
     person = applicant if isinstance(applicant, Applicant) else parse_applicant(applicant)
-    decision = engine.evaluate(person, pack, lang=lang)
+    evaluation = engine.evaluation(person, pack, lang=lang)
+    decision = evaluation.decision
     loaded = engine.pack(pack)
-    compiled = loaded.compiled(decision.call) if decision.call else \
-        loaded.select_call(person.submitted_at)[0]
-    ctx = _Context(person, compiled, loaded.model, lang)
-    criteria = tuple(ctx.criterion(compiled.rule(r.rule), r.status, r.message)
+    ctx = _Context(evaluation, loaded.model, lang)
+    criteria = tuple(ctx.criterion(evaluation.call.rule(r.rule), r.status, r.message)
                      for r in decision.reasons)
     return Explanation(
         pack=decision.pack, pack_version=decision.pack_version,
@@ -165,23 +167,19 @@ def path_words(path: str, lang: str) -> str:
 class _Context:
     """What explaining one decision needs: the applicant's values and every rule's status."""
 
-    def __init__(self, person: Applicant, compiled: CompiledPack, model: PackModel,
-                 lang: str) -> None:
-        self.compiled, self.model, self.lang = compiled, model, lang
-        self.values = compute_inputs(person, compiled)
-        self.specs = {s.key: s for s in compiled.inputs}
-        self.day = submitted_date(person, compiled.window.tz)
-        self.statuses: dict[str, Status] = {}
-        for rule in compiled.rules:  # in dependency order, as every engine concludes them
-            self.statuses[rule.then] = evaluate(rule.cond, self.values, self.statuses)
-        self.producers = {r.then: r.id for r in compiled.rules}
+    def __init__(self, evaluation: Evaluation, model: PackModel, lang: str) -> None:
+        compiled = evaluation.call
+        self.evaluation, self.compiled, self.model, self.lang = evaluation, compiled, model, lang
+        self.values = evaluation.values
+        self.day = submitted_date(evaluation.applicant, compiled.window.tz)
+        self.statuses = evaluation.statuses  # the backend's: never recomputed here
         self.decisive: set[str] = set()  # the rules whose status made the outcome
         eligible = compiled.rule("eligible")
-        self._decisive(eligible.cond, self.statuses[eligible.then])
-        if self.statuses[eligible.then] == "met":  # incomplete only by an undecided tier
+        self._decisive(eligible.cond, self.statuses[eligible.id])
+        if self.statuses[eligible.id] == "met":  # incomplete only by an undecided tier
             for tier_spec in compiled.award.tiers if compiled.award else ():
                 chosen = compiled.rule(tier_spec.rule) if tier_spec.rule else None
-                status = self.statuses[chosen.then] if chosen else "met"
+                status = self.statuses[chosen.id] if chosen else "met"
                 if chosen is not None and status == "unknown":
                     self.decisive.add(chosen.id)
                     self._decisive(chosen.cond, "unknown")
@@ -199,11 +197,11 @@ class _Context:
         An unmet `a or b` needs both unmet, an unmet `a and b` only the unmet ones: hints
         are given for those rules alone, never for an unmet alternative that did not matter.
         """
-        if target == "met" or evaluate(cond, self.values, self.statuses) != target:
+        if target == "met" or self.evaluation.part_status(cond) != target:
             return
         if isinstance(cond, CFact):
-            rule = self.producers.get(cond.fact)
-            if rule is not None and rule not in self.decisive:
+            rule = cond.rule
+            if rule in self.compiled.by_id and rule not in self.decisive:
                 self.decisive.add(rule)
                 self._decisive(self.compiled.rule(rule).cond, target)
         elif isinstance(cond, CNot):
@@ -219,19 +217,19 @@ class _Context:
 
     def criterion(self, rule: CompiledRule, status: Status, message: str
                   ) -> CriterionExplanation:
-        leaves, facts = _parts(rule.cond)
-        read = [self.fact_of_leaf(leaf) for leaf in dict.fromkeys(leaves)]
-        read += [FactRead(name=f, value=say(self.statuses.get(f, "unknown"), self.lang),
-                          status=self.statuses.get(f), concluded_by=self.producers.get(f))
-                 for f in dict.fromkeys(facts)]
+        inputs = [leaf.input for leaf in leaves(rule.cond)
+                  if not isinstance(leaf.input, ItemField)]  # rules read no list item
+        read = [self.fact_of_leaf(spec) for spec in dict.fromkeys(inputs)]
+        read += [self.fact_read(f) for f in dict.fromkeys(facts_read(rule.cond))]
         hints: list[str] = []
         if rule.id not in self.decisive:
             pass
         elif status == "unmet" and rule.kind in ("window", "rule"):  # not what to avoid
-            hints = [h for leaf in _positive_leaves(rule.cond) for h in self.hint(leaf)]
+            hints = [h for leaf in positive_leaves(rule.cond) for h in self.hint(leaf)]
         elif status == "unknown":
-            paths = [p for part in unknown_parts(rule.cond, self.values, self.statuses)
-                     if isinstance(part, CLeaf) for p in self.values[part.input].missing]
+            paths = [p for part in self.evaluation.undecided_parts(rule.cond)
+                     if isinstance(part, CLeaf)
+                     for p in self.values[part.input].missing]  # type: ignore[index]
             if paths:
                 hints = [say("decide_with", self.lang, paths="; ".join(
                     path_words(p, self.lang) for p in dict.fromkeys(paths)))]
@@ -245,17 +243,25 @@ class _Context:
             hints=tuple(hints))
 
     # -- values ----------------------------------------------------------------------
-    def fact_of_leaf(self, key: str) -> FactRead:
-        spec, value = self.specs[key], self.values[key]
-        name, about = _name(spec), None
-        if spec.kind == "measure" and spec.arg in self.model.measures:
-            about = self.model.measures[spec.arg].description
-        elif spec.field in FIELD_WORDS:
-            about = FIELD_WORDS[spec.field].get(self.lang)
+    def fact_read(self, fact: CFact) -> FactRead:
+        """A fact a criterion reads, with the status its rule reported."""
+        rule = self.compiled.by_id.get(fact.rule)
+        status = reason_status(rule, self.statuses[rule.id]) if rule is not None else None
+        return FactRead(name=fact.fact, value=say(status or "unknown", self.lang),
+                        status=status, concluded_by=rule.id if rule is not None else None)
+
+    def fact_of_leaf(self, spec: Input) -> FactRead:
+        value = self.values[spec]
+        name, about = spec.key, None
+        if isinstance(spec, MeasureInput) and spec.measure in self.model.measures:
+            about = self.model.measures[spec.measure].description
+        elif not isinstance(spec, MeasureInput | IncomeInput | ContainsInput) \
+                and spec.key in FIELD_WORDS:
+            about = FIELD_WORDS[spec.key].get(self.lang)
         return FactRead(name=name, about=about, value=self.show(spec, value),
                         missing=value.missing, notes=value.notes)
 
-    def show(self, spec: InputSpec, value: Value) -> str:
+    def show(self, spec: Input, value: Value) -> str:
         if spec.type == "symbol":
             if value.sym is None:
                 return say("unknown", self.lang)
@@ -270,7 +276,7 @@ class _Context:
         lo, hi = self.number(spec, value.lo), self.number(spec, value.hi)
         return lo if value.lo == value.hi else f"{lo}..{hi}"
 
-    def number(self, spec: InputSpec, x: float, *, unit: bool = True) -> str:
+    def number(self, spec: Input, x: float, *, unit: bool = True) -> str:
         if spec.type == "money":
             cents = (Decimal(x) / 100).quantize(Decimal("0.01"))
             return f"{cents} {self.compiled.currency}" if unit else str(cents)
@@ -284,8 +290,11 @@ class _Context:
 
     # -- what would meet it ----------------------------------------------------------
     def hint(self, key_leaf: CLeaf) -> list[str]:
-        spec, value = self.specs[key_leaf.input], self.values[key_leaf.input]
-        if leaf_status(key_leaf, value) != "unmet":
+        spec = key_leaf.input
+        if isinstance(spec, ItemField):
+            return []
+        value = self.values[spec]
+        if self.evaluation.part_status(key_leaf) != "unmet":
             return []
         c, op = key_leaf.value, key_leaf.op
         if not key_leaf.numeric:
@@ -306,7 +315,7 @@ class _Context:
                     need=self.number(spec, c),
                     have=self.show(spec, value))]
 
-    def symbol_hint(self, leaf: CLeaf, spec: InputSpec, value: Value) -> str:
+    def symbol_hint(self, leaf: CLeaf, spec: Input, value: Value) -> str:
         wanted = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
         shown = say("or", self.lang).join(say(str(v), self.lang) if v in ("true", "false")
                                            else str(v) for v in wanted)
@@ -314,52 +323,14 @@ class _Context:
             shown = f"{_OPS[leaf.op]} {shown}"
         return say("one_of", self.lang, need=shown, have=self.show(spec, value))
 
-    def window(self, spec: InputSpec) -> str:
-        measure = next((m for m in self.compiled.measures if m.name == spec.arg), None)
-        if spec.kind != "measure" or measure is None or measure.within is None:
+    def window(self, spec: Input) -> str:
+        if not isinstance(spec, MeasureInput):
+            return ""
+        measure = next((m for m in self.compiled.measures if m.name == spec.measure), None)
+        if measure is None or measure.within is None:
             return ""
         first, last = (dt.date.fromordinal(window_day(self.day, b)) for b in measure.within)
         return say("window", self.lang, start=first.isoformat(), end=last.isoformat())
-
-
-def _name(spec: InputSpec) -> str:
-    """The fact as the pack writes it."""
-    if spec.kind == "submitted":
-        return "submitted_at"
-    if spec.kind == "measure":
-        return str(spec.arg)
-    if spec.kind == "income":
-        return f"income({spec.arg}, {spec.arg2})"
-    if spec.kind == "contains":
-        return f"{spec.arg} in {spec.field}"
-    return str(spec.field)
-
-
-def _parts(cond: Cond) -> tuple[list[str], list[str]]:
-    """The inputs and the facts a condition reads, in reading order."""
-    leaves: list[str] = []
-    facts: list[str] = []
-    stack = [cond]
-    while stack:
-        c = stack.pop()
-        if isinstance(c, CLeaf):
-            leaves.append(c.input)
-        elif isinstance(c, CFact):
-            facts.append(c.fact)
-        elif isinstance(c, CNot):
-            stack.append(c.operand)
-        elif isinstance(c, CAnd | COr):
-            stack.extend(reversed(c.operands))
-    return leaves, facts
-
-
-def _positive_leaves(cond: Cond) -> list[CLeaf]:
-    """Comparisons not under a `not`: those whose being met helps the criterion."""
-    if isinstance(cond, CLeaf):
-        return [cond]
-    if not isinstance(cond, CAnd | COr):
-        return []
-    return [leaf for op in cond.operands for leaf in _positive_leaves(op)]
 
 
 _COLOURS = {"met": "32", "unmet": "31", "unknown": "33", "head": "1", "dim": "2", "hint": "36"}

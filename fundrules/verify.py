@@ -19,9 +19,8 @@ from typing import Literal
 from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-from fundrules.backends.python import PythonBackend
-from fundrules.facts import compute_inputs
-from fundrules.policies.ir import CAnd, CFact, CNot, CompiledPack, Cond, Status, evaluate
+from fundrules.api import Engine
+from fundrules.policies.ir import CAnd, CFact, CNot, CompiledPack, Cond, Status
 from fundrules.policies.pack import Pack
 from fundrules.schema import Applicant
 from fundrules.testing.strategies import applicants_for, case_yaml
@@ -63,19 +62,19 @@ class _Search:
         self.pack = pack
         self.call = call
         self.compiled: CompiledPack = pack.calls[call]
-        self.backend = PythonBackend()
+        self.engine = Engine([pack], backend="python")
         self.settings = settings(max_examples=budget, database=None, derandomize=True,
                                  deadline=None, phases=[Phase.generate, Phase.shrink],
                                  suppress_health_check=list(HealthCheck))
         self.tried = 0
-        self.positive, self.excluded = _positive(self.compiled.rule("eligible").cond)
+        self.positive, self.excluded = _positive(self.compiled)
 
     def statuses(self, applicant: Applicant) -> _Statuses:
         """Every rule's status, and ``@positive``: eligibility without its exclusions."""
         self.tried += 1
-        values = compute_inputs(applicant, self.compiled)
-        statuses = self.backend.run(self.compiled, values)[0]
-        statuses[_POSITIVE] = evaluate(self.positive, values, statuses)
+        evaluation = self.engine.evaluation(applicant, self.pack.id)
+        statuses = dict(evaluation.statuses)
+        statuses[_POSITIVE] = evaluation.part_status(self.positive)
         return statuses
 
     def witness(self, aim: Mapping[str, Status], test: Callable[[_Statuses], bool]
@@ -92,9 +91,7 @@ class _Search:
                 witness: Applicant | None = None) -> Finding:
         text = None
         if witness is not None:
-            from fundrules.api import Engine
-
-            decision = Engine([self.pack], backend="python").evaluate(witness, self.pack.id)
+            decision = self.engine.evaluate(witness, self.pack.id)
             text = case_yaml(witness, decision, name=f"verify: {code} {subject}")
         return Finding(code, severity, self.call, subject, message, witness, text)
 
@@ -106,16 +103,17 @@ def _is(wanted: Mapping[str, Status]) -> Callable[[_Statuses], bool]:
     return test
 
 
-def _positive(eligible: Cond) -> tuple[Cond, list[str]]:
-    """Eligibility without its exclusions, and the exclusion facts it negates."""
+def _positive(compiled: CompiledPack) -> tuple[Cond, list[str]]:
+    """Eligibility without its exclusions, and the ids of the exclusions it negates."""
+    eligible = compiled.rule("eligible").cond
     if not isinstance(eligible, CAnd):
         return eligible, []
     keep: list[Cond] = []
     excluded: list[str] = []
     for op in eligible.operands:
         if isinstance(op, CNot) and isinstance(op.operand, CFact) and \
-                op.operand.fact.startswith("x:"):
-            excluded.append(op.operand.fact)
+                compiled.rule(op.operand.rule).kind == "exclusion":
+            excluded.append(op.operand.rule)
         else:
             keep.append(op)
     return CAnd(tuple(keep)), excluded
@@ -124,7 +122,7 @@ def _positive(eligible: Cond) -> tuple[Cond, list[str]]:
 def _required(cond: Cond) -> list[str]:
     """Facts read directly under a chain of ``and``: each must be met to be eligible."""
     if isinstance(cond, CFact):
-        return [cond.fact]
+        return [cond.rule]
     if isinstance(cond, CAnd):
         return [f for op in cond.operands for f in _required(op)]
     return []
@@ -132,14 +130,13 @@ def _required(cond: Cond) -> list[str]:
 
 def _verify_call(search: _Search) -> list[Finding]:
     compiled, out = search.compiled, []
-    by_fact = {r.then: r for r in compiled.rules}
     met_rules: dict[str, Applicant] = {}
     for rule in compiled.rules:
         if rule.kind not in ("window", "rule", "priority", "exclusion"):
             continue
-        found = search.witness({rule.id: "met"}, _is({rule.then: "met"}))
+        found = search.witness({rule.id: "met"}, _is({rule.id: "met"}))
         if found is not None:
-            met_rules[rule.then] = found
+            met_rules[rule.id] = found
         elif rule.kind == "exclusion":
             out.append(search.finding("exclusion-never-met", "warning", rule.id,
                                       f"exclusion `{rule.id}` never applies: no applicant "
@@ -152,12 +149,12 @@ def _verify_call(search: _Search) -> list[Finding]:
         out.append(search.finding("never-eligible", "error", "eligible",
                                   "no applicant can be eligible"))
     positive_found = eligible_found or search.witness(
-        {"eligible": "met", **{by_fact[x].id: "unmet" for x in search.excluded}},
+        {"eligible": "met", **{x: "unmet" for x in search.excluded}},
         _is({_POSITIVE: "met"}))
     if positive_found is None:
         return out + _conflicts(search, search.positive, met_rules)
     for fact in search.excluded:
-        rule = by_fact[fact]
+        rule = compiled.rule(fact)
         clear = search.witness({"eligible": "met", rule.id: "unmet"},
                                _is({fact: "unmet", _POSITIVE: "met"}))
         if clear is None:
@@ -179,8 +176,7 @@ def _conflicts(search: _Search, positive: Cond, met_rules: Mapping[str, Applican
     out: list[Finding] = []
     required = [f for f in dict.fromkeys(_required(positive)) if f in met_rules]
     for a, b in itertools.combinations(required, 2):
-        rule_a = next(r for r in search.compiled.rules if r.then == a)
-        rule_b = next(r for r in search.compiled.rules if r.then == b)
+        rule_a, rule_b = search.compiled.rule(a), search.compiled.rule(b)
         both = search.witness({rule_a.id: "met", rule_b.id: "met"},
                               _is({a: "met", b: "met"}))
         if both is None:
@@ -207,16 +203,16 @@ def _tiers(search: _Search) -> list[Finding]:
 
         def applies(s: _Statuses, tier_rule: str | None = tier.rule,
                     before: tuple[str, ...] = tuple(t.id for t in earlier)) -> bool:
-            if s["eligible"] != "met" or any(s["tier:" + t] != "unmet" for t in before):
+            if s["eligible"] != "met" or any(s[t] != "unmet" for t in before):
                 return False
-            return tier_rule is None or s["tier:" + tier_rule] == "met"
+            return tier_rule is None or s[tier_rule] == "met"
 
         if search.witness(aim, applies) is not None:
             continue
         shadow = None
         if tier.rule is not None:
             shadow = search.witness({"eligible": "met", tier.id: "met"},
-                                    _is({"eligible": "met", "tier:" + tier.rule: "met"}))
+                                    _is({"eligible": "met", tier.rule: "met"}))
         who = ", ".join(f"`{t.id}`" for t in earlier) or "no earlier tier"
         message = (f"award tier `{tier.id}` never applies: {who} come(s) first and "
                    "cover(s) every eligible applicant it would apply to")

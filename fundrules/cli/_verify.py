@@ -1,5 +1,9 @@
 """``fundrules verify PACK [--budget N]``: search a pack for rules that never fire.
 
+``fundrules verify PACK... --differential N [--jobs J] [--seed S]`` instead decides N
+generated applicants per pack on both backends and reports every difference (exit 1 on
+any disagreement or engine error).
+
 PACK is a pack id (built-in or installed) or a pack file. Exit 0 when nothing is
 wrong (warnings allowed), 1 when a finding is an error, 2 when the pack cannot be
 loaded or hypothesis is not installed.
@@ -28,11 +32,32 @@ def add_parser(sub: Any) -> None:
         "award tiers that can never apply, criteria no one can meet together, and exclusions "
         "that contradict eligibility. Each finding shows a witness applicant as a YAML test "
         "case, or says none was found within the budget. Exit 1 when a finding is an error.")
-    p.add_argument("pack", metavar="PACK")
+    p.add_argument("pack", metavar="PACK", nargs="+")
     p.add_argument("--budget", type=int, default=200, metavar="N",
                    help="generated applicants per question asked of the pack (default 200)")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--differential", type=int, metavar="N", default=None,
+                   help="compare the two backends on N generated applicants per pack")
+    p.add_argument("--jobs", type=int, default=1, metavar="J",
+                   help="processes for --differential (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of --differential (default 0)")
     p.set_defaults(run=run)
+
+
+def _differential(args: argparse.Namespace) -> int:
+    from fundrules.testing.differential import differential
+
+    worst = 0
+    for name in args.pack:
+        try:
+            pack = _load(name)
+        except FundrulesError as exc:
+            print_diagnostics(exc.diagnostics)
+            return 2
+        report = differential(pack, args.differential, seed=args.seed, jobs=args.jobs)
+        print(report.format(), flush=True)
+        worst = max(worst, 1 if report.disagreements or report.engine_errors else 0)
+    return worst
 
 
 def _load(name: str) -> Pack:
@@ -45,8 +70,10 @@ def _load(name: str) -> Pack:
 
 def run(args: argparse.Namespace) -> int:
     """Verify one pack; print the findings; exit 1 on errors."""
-    if args.budget < 1:
-        print("fundrules verify: --budget must be at least 1", file=sys.stderr)
+    if args.budget < 1 or (args.differential is not None and args.differential < 1) \
+            or args.jobs < 1:
+        print("fundrules verify: --budget, --differential and --jobs must be at least 1",
+              file=sys.stderr)
         return 2
     try:
         from fundrules.verify import verify_pack
@@ -54,8 +81,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"fundrules verify needs hypothesis ({exc}): pip install 'fundrules[verify]'",
               file=sys.stderr)
         return 2
+    if args.differential is not None:
+        return _differential(args)
+    if len(args.pack) != 1:
+        print("fundrules verify: name one pack (several only with --differential)",
+              file=sys.stderr)
+        return 2
     try:
-        pack = _load(args.pack)
+        pack = _load(args.pack[0])
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
         return 2

@@ -42,6 +42,8 @@ _TEXTS: dict[str, tuple[str, str]] = {  # message and hint of every problem foun
     "paths": ("the YAML's keys are too long or nested too deep", "use short keys"),
     "scalar": ("a value is longer than {} characters", "shorten it or keep it out of the pack"),
     "digits": ("the number `{}...` has too many digits", "shorten it"),
+    "radix": ("`{0}` is a number written in base {1}", "write it in decimal (`{2}`), or quote "
+              "it if it is text"),
     "docs": ("the file holds more than one YAML document",
              "remove this `---` line and what follows: one file holds one document"),
     "empty": ("the file is empty", "write the YAML content of the file"),
@@ -60,9 +62,10 @@ _TEXTS: dict[str, tuple[str, str]] = {  # message and hint of every problem foun
 }
 _FATAL = frozenset(("depth", "nodes", "paths", "aliases", "scalar", "docs", "empty", "undefined",
                     "recursive"))
+# the rest: yaml-syntax
 _CODES = dict.fromkeys(("depth", "nodes", "paths", "aliases", "scalar", "digits"), "yaml-limit")
-_CODES |= {"tag": "yaml-tag", "duplicate": "yaml-duplicate-key", "misfit": "wrong-type",
-           "complex": "wrong-type", "merge": "wrong-type"}  # the rest: yaml-syntax
+_CODES |= {"radix": "invalid-value", "tag": "yaml-tag", "duplicate": "yaml-duplicate-key",
+           "misfit": "wrong-type", "complex": "wrong-type", "merge": "wrong-type"}
 
 
 class _Stop(Exception):
@@ -202,6 +205,8 @@ class _Builder:
             if isinstance(value, _TooLong):
                 self.report("digits", m, path, raw[:12])
                 value = raw
+            elif type(value) is int and raw[:2] in ("0x", "0o"):  # YAML 1.2, rare in policy
+                self.report("radix", m, path, raw, 16 if raw[:2] == "0x" else 8, value)
             elif std == "float":
                 value = float(value)  # type: ignore[arg-type]
         if ev.anchor:

@@ -6,10 +6,11 @@ after every condition has been resolved.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Literal, Protocol
 
-from fundrules.policies.ir import CompiledRule
+from fundrules.policies.ir import CompiledRule, Input
 from fundrules.policies.loader import Node
 from fundrules.policies.model import PackModel, suggest
 from fundrules.policies.resolve import Resolver, Scope
@@ -80,12 +81,12 @@ def order_rules(report: Report, node_at: NodeAt, rules: list[CompiledRule], *,
     nothing, and its facts would be reported as unused by mistake). Returns None
     when there is a cycle.
     """
-    producer = {r.then: r for r in rules}
+    producer = {r.id: r for r in rules}
     places = _rule_places(node_at)
     read = {dep for r in rules for dep in r.deps}
     for r in rules:
-        if complete and r.kind == "rule" and r.then not in read:
-            report("unused-fact", f"rule `{r.id}` concludes `{r.then}`, which nothing reads",
+        if complete and r.kind == "rule" and r.id not in read:
+            report("unused-fact", f"rule `{r.id}` concludes `{r.fact}`, which nothing reads",
                    "use it in `eligible:` or another rule, or remove the rule",
                    _rule_node(node_at, places, r, "then"), severity="warning")
     ordered: list[CompiledRule] = []
@@ -114,23 +115,24 @@ def order_rules(report: Report, node_at: NodeAt, rules: list[CompiledRule], *,
     if not ok:
         return None
     strata = levels(ordered)
-    return sorted(ordered, key=lambda r: strata[r.then])  # stable: keeps the written order
+    staged = [dataclasses.replace(r, stratum=strata[r.id]) for r in ordered]
+    return sorted(staged, key=lambda r: r.stratum)  # stable: keeps the written order
 
 
 def levels(rules: list[CompiledRule]) -> dict[str, int]:
-    """Each conclusion's stratum: 0 when a rule reads no fact, else 1 + its deepest input.
+    """Each rule's stratum: 0 when it reads no rule, else 1 + the deepest rule it reads.
 
     Engines evaluate stratum by stratum; ordering rules by stratum (then as written)
     gives the one firing order both backends follow.
     """
-    producer = {r.then: r for r in rules}
+    producer = {r.id: r for r in rules}
     out: dict[str, int] = {}
 
     def level(rule: CompiledRule) -> int:
-        if rule.then not in out:
-            out[rule.then] = 1 + max((level(producer[d]) for d in rule.deps if d in producer),
-                                     default=-1)
-        return out[rule.then]
+        if rule.id not in out:
+            out[rule.id] = 1 + max((level(producer[d]) for d in rule.deps if d in producer),
+                                   default=-1)
+        return out[rule.id]
 
     for rule in rules:
         level(rule)
@@ -160,12 +162,12 @@ def _rule_node(node_at: NodeAt, places: dict[str, tuple[str, int]], rule: Compil
 
 
 def monotonic_declarations(report: Report, node_at: NodeAt, pack: PackModel, res: Resolver,
-                           measures: dict[str, str]) -> tuple[tuple[str, str, str], ...]:
+                           measures: dict[str, str]) -> tuple[tuple[str, Input, str], ...]:
     """Declared monotonicity as (more|less, input key, never), for one call's inputs.
 
     The engines never read it; the property tests do, so each name must resolve here.
     """
-    out: list[tuple[str, str, str]] = []
+    out: list[tuple[str, Input, str]] = []
     for i, decl in enumerate(pack.monotonic):
         if (decl.more is None) == (decl.less is None):
             report("invalid-value", "a `monotonic` declaration needs exactly one of `more:` or "

@@ -26,9 +26,11 @@ from fundrules.policies.ir import (
     CompiledPack,
     CompiledRule,
     Cond,
+    COr,
     DateBound,
-    InputSpec,
     MeasureSpec,
+    SourceSpot,
+    SubmittedInstant,
     WindowSpec,
 )
 from fundrules.policies.loader import Node
@@ -57,7 +59,6 @@ _ELIGIBLE_MESSAGES = {
     "it": "Tutti i criteri del fondo sono soddisfatti",
     "es": "Se cumplen todos los criterios del fondo",
 }
-SUBMITTED = InputSpec("submitted", "submitted", "instant")
 
 
 @dataclasses.dataclass
@@ -82,6 +83,11 @@ class _Ctx:
                 return node
             node = child
         return node
+
+    def spot(self, *path: str | int) -> SourceSpot:
+        """Where something is written, kept in the compiled form for later diagnostics."""
+        node = self.node(*path)
+        return SourceSpot(self.file, node.mark.line, node.mark.column, node.path)
 
     def report(self, code: str, message: str, hint: str | None, node: Node,
                severity: Literal["error", "warning"] = "error") -> None:
@@ -212,7 +218,7 @@ def _measures(ctx: _Ctx, res: Resolver) -> tuple[list[MeasureSpec], dict[str, st
         specs.append(MeasureSpec(name, m.over, "sum" if m.sum else "count",
                                  value[0] if value else None,
                                  "money" if kind == "money" else "number",
-                                 where[0] if where else None, within))
+                                 where[0] if where else None, within, m.reads))
     return specs, kinds
 
 
@@ -240,14 +246,15 @@ def _within(ctx: _Ctx, res: Resolver, name: str, within: str | tuple[str, str]
 
 
 def _rule(ctx: _Ctx, res: Resolver, scope: Scope, rule: RuleModel, path: tuple[str | int, ...],
-          kind: Literal["rule", "priority", "exclusion"], then: str) -> CompiledRule | None:
+          kind: Literal["rule", "priority", "exclusion"], fact: str | None
+          ) -> CompiledRule | None:
     message = _messages(ctx, rule.id, rule.message, ctx.node(*path, "message"), res.params)
     _refs(ctx, rule.id, rule.cite, rule.settles, path)
     resolved = res.condition(ctx.node(*path, "when"), scope)
     if resolved is None:
         return None
-    return CompiledRule(rule.id, kind, then, resolved[0], tuple(sorted(resolved[1])), message,
-                        rule.cite, rule.settles, rule.confidence)
+    return CompiledRule(rule.id, kind, fact, resolved[0], tuple(sorted(resolved[1])), message,
+                        rule.cite, rule.settles, rule.confidence, spot=ctx.spot(*path))
 
 
 def _enabled(ctx: _Ctx, rule: RuleModel, params: dict[str, Param], node: Node) -> bool:
@@ -284,9 +291,9 @@ def _award(ctx: _Ctx, res: Resolver, scope: Scope, award: AwardModel, base: tupl
             resolved = res.condition(ctx.node(*path, "when"), scope)
             if resolved is not None:
                 rule_id = tier_id
-                rules.append(CompiledRule(tier_id, "tier", "tier:" + tier_id, resolved[0],
+                rules.append(CompiledRule(tier_id, "tier", None, resolved[0],
                                           tuple(sorted(resolved[1])), message, tier.cite,
-                                          tier.settles))
+                                          tier.settles, spot=ctx.spot(*path)))
         elif i < len(models) - 1:
             ctx.report("award-overlap", f"award tier `{tier_id}` has no `when`, so the tiers "
                        "after it can never apply", "move it last or give it a `when:`", node)
@@ -339,13 +346,14 @@ def _call_rules(ctx: _Ctx, res: Resolver, index: int, call: CallModel, kinds: di
     facts = frozenset(r.then for _, r in active if r.then and not r.priority)
     scope = Scope(facts=facts | {"window"}, measures=kinds)  # type: ignore[arg-type]
     bounds = (("ge", spec[0].opens), ("lt", spec[0].closes)) if spec else ()
-    window = CAnd(tuple(CLeaf(SUBMITTED.key, op, bound, numeric=True)  # type: ignore[arg-type]
+    instant = res.inputs.setdefault(SubmittedInstant(), SubmittedInstant())
+    window = CAnd(tuple(CLeaf(instant, op, bound, numeric=True)  # type: ignore[arg-type]
                         for op, bound in bounds if bound is not None))
-    res.inputs.setdefault(SUBMITTED.key, SUBMITTED)
     text = spec[0].text if spec else ""
     messages = {lang: m.replace("{window}", text) for lang, m in _WINDOW_MESSAGES.items()}
     out = [CompiledRule("window", "window", "window", window if window.operands
-                        else CConst("met"), (), messages, call.cite, call.settles)]
+                        else CConst("met"), (), messages, call.cite, call.settles,
+                        spot=ctx.spot("calls", index, "window"))]
     for i, rule in active:
         if rule.then is None:
             ctx.report("missing-key", f"rule `{rule.id}` needs `then:` (the fact it concludes)",
@@ -361,20 +369,69 @@ def _call_rules(ctx: _Ctx, res: Resolver, index: int, call: CallModel, kinds: di
             continue
         if not _enabled(ctx, rule, res.params, ctx.node("exclusions", i)):
             continue
-        compiled = _rule(ctx, res, scope, rule, ("exclusions", i), "exclusion", "x:" + rule.id)
+        compiled = _rule(ctx, res, scope, rule, ("exclusions", i), "exclusion", None)
         if compiled is not None:
             out.append(compiled)
-            excluded.append(CNot(CFact(compiled.then)))
+            excluded.append(CNot(CFact(compiled.id, compiled.id)))
     eligible_path: tuple[str | int, ...] = ("calls", index, "eligible") if call.eligible \
         else ("eligible",)
     resolved = res.condition(ctx.node(*eligible_path), scope)
     if resolved is not None:
         cond = CAnd((CFact("window"), resolved[0], *excluded))
-        deps = tuple(sorted({"window", *resolved[1], *(r.then for r in out
-                                                        if r.kind == "exclusion")}))
+        deps = tuple(sorted({"window", *resolved[1]}))
         out.append(CompiledRule("eligible", "eligible", "eligible", cond, deps,
-                                dict(_ELIGIBLE_MESSAGES)))
+                                dict(_ELIGIBLE_MESSAGES), spot=ctx.spot(*eligible_path)))
     return out
+
+
+def _unique_ids(ctx: _Ctx, rules: list[CompiledRule], call: str) -> None:
+    """Rules, exclusions and tiers of one call are told apart by id: no two may share one."""
+    seen: set[str] = set()
+    for rule in rules:
+        clash = rule.kind == "tier" and rule.id in seen  # rule ids: pack_checks
+        if clash or (rule.id in ("window", "eligible") and rule.kind not in
+                     ("window", "eligible")):
+            spot = rule.spot
+            ctx.diagnostics.append(Diagnostic(
+                "duplicate-id", f"id `{rule.id}` names two things in call `{call}`",
+                hint="give each rule, exclusion and award tier its own id (`window` and "
+                "`eligible` are reserved)", file=ctx.file, line=spot.line if spot else None,
+                column=spot.column if spot else None, path=spot.path if spot else None))
+        seen.add(rule.id)
+
+
+def _link(rules: list[CompiledRule]) -> list[CompiledRule]:
+    """Point every fact a condition reads at the rule that concludes it (by rule id)."""
+    producer = {r.fact: r.id for r in rules if r.fact is not None}
+
+    def link(cond: Cond) -> Cond:
+        match cond:
+            case CFact(fact=fact, rule=""):
+                return CFact(fact, producer.get(fact, fact))
+            case CNot(operand=operand):
+                return CNot(link(operand))
+            case CAnd(operands=ops):
+                return CAnd(tuple(link(o) for o in ops))
+            case COr(operands=ops):
+                return COr(tuple(link(o) for o in ops))
+            case _:
+                return cond
+
+    return [dataclasses.replace(r, cond=link(r.cond), deps=tuple(sorted(
+        {producer.get(d, d) for d in r.deps} | _read_exclusions(r.cond)))) for r in rules]
+
+
+def _read_exclusions(cond: Cond) -> set[str]:
+    """Rules read by id rather than by fact name (eligibility reads each exclusion)."""
+    match cond:
+        case CFact(fact=fact, rule=rule) if rule and fact == rule:
+            return {rule}
+        case CNot(operand=operand):
+            return _read_exclusions(operand)
+        case CAnd(operands=ops) | COr(operands=ops):
+            return set().union(*(_read_exclusions(o) for o in ops))
+        case _:
+            return set()
 
 
 def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
@@ -398,14 +455,16 @@ def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
         spec = None
         if award is not None:
             spec, tier_rules = _award(ctx, res, Scope(facts=frozenset(
-                r.then for r in rules), measures=kinds), award, award_path)  # type: ignore[arg-type]
+                r.fact for r in rules if r.fact), measures=kinds), award, award_path)  # type: ignore[arg-type]
             rules += tier_rules
         complete = not any(d.severity == "error" for d in
                            (*ctx.diagnostics[before:], *res.diagnostics))
+        rules = _link(rules)
         ordered = order_rules(ctx.report, ctx.node, rules, complete=complete)
         ctx.diagnostics[before:before] = res.diagnostics
         if ordered is None or window is None:
             continue
+        _unique_ids(ctx, ordered, call.id)
         sources = {k: s.title for k, s in pack.sources.items()}
         compiled[call.id] = CompiledPack(
             pack.pack, pack.version, digest, call.id, pack.currency, tuple(pack.languages),

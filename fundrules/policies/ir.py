@@ -1,26 +1,29 @@
-"""The engine-neutral compiled form of a pack, and three-valued evaluation of it.
+"""The engine-neutral compiled form of a pack: plain, immutable, typed data.
 
-A compiled pack is plain, immutable data: inputs to compute from an applicant,
-measures over the applicant's lists, and rules whose conditions are Kleene trees over
-*leaves* (one input compared with one constant) and *facts* (conclusions of other
-rules). Engines (durable_rules, plain Python) consume this form; nothing here knows
-about either engine.
+A compiled call holds the *inputs* to compute from an applicant (one class per kind
+of input), the *measures* over the applicant's lists, and *rules* whose conditions are
+Kleene trees over comparisons (one input against one constant) and the statuses of
+other rules. Every rule is identified by its id: a condition that reads a fact points
+at the rule that concludes it, so nothing is looked up by a prefixed string.
 
-All constants are normalised so that every engine compares them the same way:
-dates are ordinal integers, money is integer minor units (cents) in the pack's
-currency, booleans and enumerations are strings.
+Nothing here evaluates anything: the semantics (what a comparison or an ``and`` means
+over three values) is written once, in :mod:`fundrules.runtime.semantics`, and both
+backends, explanations and the verifier derive from it.
+
+Constants are normalised so every engine compares them the same way: dates are ordinal
+integers, instants epoch seconds, money integer minor units (cents) in the pack's
+currency, booleans and enumerations strings.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeAlias
+from collections.abc import Mapping
+from typing import ClassVar, Literal, TypeAlias
 
 __all__ = [
     "FALSE",
     "TRUE",
-    "UNKNOWN_SYM",
     "AwardSpec",
     "AwardTier",
     "CAnd",
@@ -32,60 +35,151 @@ __all__ = [
     "CompiledPack",
     "CompiledRule",
     "Cond",
-    "CondFn",
     "Const",
+    "ContainsInput",
     "DateBound",
-    "InputSpec",
+    "FieldInput",
+    "IncomeInput",
+    "Input",
     "InputType",
+    "ItemAdd",
+    "ItemConst",
     "ItemExpr",
+    "ItemField",
+    "ItemGreatest",
+    "ItemLeast",
+    "LeafInput",
+    "MeasureInput",
     "MeasureSpec",
     "Op",
+    "PluginInput",
+    "RuleKind",
+    "SourceSpot",
     "Status",
-    "Value",
+    "SubmittedDay",
+    "SubmittedInstant",
     "WindowSpec",
-    "compile_cond",
-    "evaluate",
-    "leaf_status",
-    "unknown_parts",
 ]
 
 Status = Literal["met", "unmet", "unknown"]
 Op = Literal["lt", "le", "gt", "ge", "eq", "ne", "in", "nin"]
-Const: TypeAlias = "int | float | str | tuple[int | float | str, ...]"
+Const: TypeAlias = "int | float | str | tuple[str, ...]"
+InputType = Literal["number", "money", "date", "symbol", "instant"]
 
 TRUE = "true"
 FALSE = "false"
-#: What an unknown symbolic value looks like inside an engine (never a real value).
-UNKNOWN_SYM = "?"
+
+
+# --- inputs: what a comparison reads -------------------------------------------------
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldInput:
+    """A scalar applicant field (dotted for nested models, e.g. ``needs.savings``)."""
+
+    field: str
+    type: InputType
+
+    @property
+    def key(self) -> str:
+        """The input as the pack writes it."""
+        return self.field
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Value:
-    """An input's value for one applicant: exact, an interval, or unknown.
+class SubmittedDay:
+    """``submitted_date``: the calendar day of the application in the call's time zone."""
 
-    Numeric inputs use ``lo``/``hi`` (``None`` = unbounded / unknown on that side);
-    symbolic inputs (enumerations, booleans, text) use ``sym`` (``None`` = unknown).
-    ``missing`` lists the applicant field paths whose absence makes it uncertain;
-    ``notes`` says why in words (e.g. a currency that cannot be compared).
-    """
+    type: ClassVar[InputType] = "date"
+    key: ClassVar[str] = "submitted_date"
 
-    lo: int | float | None = None
-    hi: int | float | None = None
-    sym: str | None = None
-    missing: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SubmittedInstant:
+    """The instant of the application (epoch seconds), read by the call's window."""
+
+    type: ClassVar[InputType] = "instant"
+    key: ClassVar[str] = "submitted_at"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ContainsInput:
+    """Whether a list field (e.g. ``nationalities``) holds one value."""
+
+    field: str
+    item: str
+    type: ClassVar[InputType] = "symbol"
 
     @property
-    def exact(self) -> bool:
-        """True when the value is known exactly."""
-        return self.sym is not None or (self.lo is not None and self.lo == self.hi)
+    def key(self) -> str:
+        """The input as the pack writes it."""
+        return f"{self.item} in {self.field}"
 
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MeasureInput:
+    """A measure of the pack (a count or sum over a list)."""
+
+    measure: str
+    type: InputType
+
+    @property
+    def key(self) -> str:
+        """The input as the pack writes it."""
+        return self.measure
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IncomeInput:
+    """``income(period, basis)``: the applicant's total income of that period and basis."""
+
+    period: str
+    basis: str
+    type: ClassVar[InputType] = "money"
+
+    @property
+    def key(self) -> str:
+        """The input as the pack writes it."""
+        return f"income({self.period}, {self.basis})"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PluginInput:
+    """A predicate registered by an installed package (True, False or unknown)."""
+
+    name: str
+    type: ClassVar[InputType] = "symbol"
+
+    @property
+    def key(self) -> str:
+        """The input as the pack writes it."""
+        return f"{self.name}()"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ItemField:
+    """A field of one list item, read inside a measure's ``where`` (or summed)."""
+
+    field: str
+    type: InputType = "number"
+
+    @property
+    def key(self) -> str:
+        """The input as the pack writes it."""
+        return self.field
+
+
+Input: TypeAlias = ("FieldInput | SubmittedDay | SubmittedInstant | ContainsInput | "
+                    "MeasureInput | IncomeInput | PluginInput")
+LeafInput: TypeAlias = "Input | ItemField"
+
+
+# --- conditions ---------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CLeaf:
     """``input op value``: the only comparison engines evaluate."""
 
-    input: str
+    input: LeafInput
     op: Op
     value: Const
     numeric: bool
@@ -93,9 +187,10 @@ class CLeaf:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CFact:
-    """The status of a fact concluded by another rule."""
+    """The status of a fact, concluded by the rule ``rule`` (filled in by the compiler)."""
 
     fact: str
+    rule: str = ""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -123,14 +218,33 @@ class COr:
 Cond: TypeAlias = "CLeaf | CFact | CConst | CNot | CAnd | COr"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ItemExpr:
-    """A per-item value for a `sum`: a field, `greatest`/`least`, `+`, or a constant."""
+# --- measures -----------------------------------------------------------------------
 
-    kind: Literal["field", "greatest", "least", "add", "const"]
-    field: str | None = None
-    args: tuple[ItemExpr, ...] = ()
-    const: int | float | None = None
+@dataclasses.dataclass(frozen=True, slots=True)
+class ItemConst:
+    value: int | float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ItemGreatest:
+    """The greatest of the figures an item reports (absent ones are skipped, A6)."""
+
+    args: tuple[ItemExpr, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ItemLeast:
+    """The least of the figures an item reports (absent ones are skipped)."""
+
+    args: tuple[ItemExpr, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ItemAdd:
+    args: tuple[ItemExpr, ...]
+
+
+ItemExpr: TypeAlias = "ItemField | ItemConst | ItemGreatest | ItemLeast | ItemAdd"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -154,36 +268,49 @@ class MeasureSpec:
     where: Cond | None
     #: inclusive day window; bounds may be relative to the submission date
     within: tuple[DateBound, DateBound] | None
+    #: what the window reads of an engagement: days worked inside it, or whether its
+    #: contract period overlaps it (then the whole engagement counts)
+    reads: Literal["worked_days", "contract_overlap"] = "worked_days"
 
 
-InputType = Literal["number", "money", "date", "symbol", "instant"]
+# --- rules, awards, calls -----------------------------------------------------------
+
+RuleKind = Literal["window", "rule", "priority", "exclusion", "eligible", "tier"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class InputSpec:
-    """A value a rule reads: an applicant field, a measure, an income figure, ..."""
+class SourceSpot:
+    """Where a rule is written, to locate problems found after compilation."""
 
-    key: str
-    kind: Literal["field", "contains", "measure", "income", "submitted", "plugin"]
-    type: InputType
-    field: str | None = None
-    arg: str | None = None
-    arg2: str | None = None
+    file: str
+    line: int | None = None
+    column: int | None = None
+    path: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CompiledRule:
-    """One rule: it concludes ``then`` with a status when its inputs are decided."""
+    """One rule: its condition's status is the status of the rule (and of its fact).
+
+    ``fact`` is the name authors give the conclusion (``then:``), None for windows,
+    exclusions, tiers and eligibility; conditions read a rule through :class:`CFact`.
+    ``deps`` are the ids of the rules it reads; ``stratum`` is 0 for a rule that reads
+    none, else one more than the deepest rule it reads. For an exclusion the condition
+    says whether the exclusion *applies*; its reason reports the criterion "not excluded"
+    (see :mod:`fundrules.runtime.decide`).
+    """
 
     id: str
-    kind: Literal["window", "rule", "priority", "exclusion", "eligible", "tier"]
-    then: str
+    kind: RuleKind
+    fact: str | None
     cond: Cond
     deps: tuple[str, ...]
     message: Mapping[str, str]
     cite: tuple[str, ...] = ()
     settles: tuple[str, ...] = ()
     confidence: str | None = None
+    stratum: int = 0
+    spot: SourceSpot | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -215,7 +342,7 @@ class WindowSpec:
     tz: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True)
 class CompiledPack:
     """Everything an engine needs to decide one call of one pack."""
 
@@ -226,151 +353,24 @@ class CompiledPack:
     currency: str
     languages: tuple[str, ...]
     window: WindowSpec
-    inputs: tuple[InputSpec, ...]
+    inputs: tuple[Input, ...]
     measures: tuple[MeasureSpec, ...]
-    rules: tuple[CompiledRule, ...]  # in an order where every rule follows the rules it reads
+    rules: tuple[CompiledRule, ...]  # by stratum, then as written: every rule after its deps
     award: AwardSpec | None
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
     written: tuple[str, ...] = ()  # rule ids in the order the pack writes them (for reasons)
-    monotonic: tuple[tuple[str, str, str], ...] = ()  # declared (more|less, input key, never)
+    monotonic: tuple[tuple[str, Input, str], ...] = ()  # declared (more|less, input, never)
+    by_id: Mapping[str, CompiledRule] = dataclasses.field(init=False, repr=False,
+                                                          compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {r.id: r for r in self.rules})
 
     def rule(self, rule_id: str) -> CompiledRule:
         """The rule with that id (KeyError if none)."""
-        for r in self.rules:
-            if r.id == rule_id:
-                return r
-        raise KeyError(rule_id)
+        return self.by_id[rule_id]
 
-
-def _num_status(op: Op, lo: float | None, hi: float | None, c: float) -> Status:
-    met: bool
-    unmet: bool
-    if op == "ge":
-        met, unmet = lo is not None and lo >= c, hi is not None and hi < c
-    elif op == "gt":
-        met, unmet = lo is not None and lo > c, hi is not None and hi <= c
-    elif op == "le":
-        met, unmet = hi is not None and hi <= c, lo is not None and lo > c
-    elif op == "lt":
-        met, unmet = hi is not None and hi < c, lo is not None and lo >= c
-    elif op in ("eq", "ne"):
-        eq = lo is not None and hi is not None and lo == hi == c
-        ne = (lo is not None and lo > c) or (hi is not None and hi < c)
-        met, unmet = (eq, ne) if op == "eq" else (ne, eq)
-    else:  # pragma: no cover - resolve never builds these for numbers
-        raise ValueError(op)
-    return "met" if met else "unmet" if unmet else "unknown"
-
-
-def leaf_status(leaf: CLeaf, value: Value) -> Status:
-    """Kleene status of one comparison against an input's value."""
-    if leaf.numeric:
-        assert isinstance(leaf.value, int | float)
-        return _num_status(leaf.op, value.lo, value.hi, leaf.value)
-    if value.sym is None:
-        return "unknown"
-    if leaf.op in ("in", "nin"):
-        assert isinstance(leaf.value, tuple)
-        inside = value.sym in leaf.value
-        return "met" if inside == (leaf.op == "in") else "unmet"
-    equal = value.sym == leaf.value
-    return "met" if equal == (leaf.op == "eq") else "unmet"
-
-
-def evaluate(
-    cond: Cond,
-    values: Mapping[str, Value],
-    facts: Mapping[str, Status],
-) -> Status:
-    """Kleene (strong three-valued) status of a condition."""
-    if isinstance(cond, CLeaf):
-        return leaf_status(cond, values[cond.input])
-    if isinstance(cond, CFact):
-        return facts[cond.fact]
-    if isinstance(cond, CConst):
-        return cond.status
-    if isinstance(cond, CNot):
-        s = evaluate(cond.operand, values, facts)
-        return "unmet" if s == "met" else "met" if s == "unmet" else "unknown"
-    if isinstance(cond, CAnd):
-        result: Status = "met"
-        for op in cond.operands:
-            s = evaluate(op, values, facts)
-            if s == "unmet":
-                return "unmet"
-            if s == "unknown":
-                result = "unknown"
-        return result
-    result = "unmet"
-    for op in cond.operands:
-        s = evaluate(op, values, facts)
-        if s == "met":
-            return "met"
-        if s == "unknown":
-            result = "unknown"
-    return result
-
-
-CondFn: TypeAlias = Callable[[Mapping[str, Value], Mapping[str, Status]], Status]
-_NOT: dict[Status, Status] = {"met": "unmet", "unmet": "met", "unknown": "unknown"}
-
-
-def _value_leaf(leaf: CLeaf) -> CondFn:
-    key = leaf.input
-
-    def status(values: Mapping[str, Value], facts: Mapping[str, Status]) -> Status:
-        return leaf_status(leaf, values[key])
-    return status
-
-
-def compile_cond(cond: Cond, leaf: Callable[[CLeaf], Any] = _value_leaf) -> Any:
-    r"""The same function as :func:`evaluate`, composed once into closures (no text is run).
-
-    ``leaf`` compiles the comparisons; the default reads input :class:`Value`\ s, so the
-    result is a :data:`CondFn`. Another leaf compiler may read something else (a list
-    item): the closures then take whatever its leaves take, as two arguments.
-    """
-    if isinstance(cond, CLeaf):
-        return leaf(cond)
-    if isinstance(cond, CFact):
-        name = cond.fact
-        return lambda values, facts: facts[name]
-    if isinstance(cond, CConst):
-        status = cond.status
-        return lambda values, facts: status
-    if isinstance(cond, CNot):
-        inner = compile_cond(cond.operand, leaf)
-        return lambda values, facts: _NOT[inner(values, facts)]
-    parts = tuple(compile_cond(op, leaf) for op in cond.operands)
-    stop: Status = "unmet" if isinstance(cond, CAnd) else "met"
-    default: Status = "met" if isinstance(cond, CAnd) else "unmet"
-
-    def combine(values: Any, facts: Any) -> Status:
-        result = default
-        for part in parts:
-            s = part(values, facts)
-            if s == stop:
-                return stop
-            if s == "unknown":
-                result = "unknown"
-        return result
-    return combine
-
-
-def unknown_parts(cond: Cond, values: Mapping[str, Value], facts: Mapping[str, Status]
-                  ) -> list[CLeaf | CFact]:
-    """The leaves and facts that leave an unknown condition undecided.
-
-    Only unknown branches are followed: in ``a or b`` with ``a`` met nothing is
-    returned; in ``a and b`` with ``b`` unmet nothing either. These are exactly the
-    parts whose value could still change the condition's status.
-    """
-    if evaluate(cond, values, facts) != "unknown":
-        return []
-    if isinstance(cond, CLeaf | CFact):
-        return [cond]
-    if isinstance(cond, CNot):
-        return unknown_parts(cond.operand, values, facts)
-    if isinstance(cond, CAnd | COr):
-        return [part for op in cond.operands for part in unknown_parts(op, values, facts)]
-    return []
+    @property
+    def strata(self) -> int:
+        """How many strata the rules form (at least 1)."""
+        return 1 + max((r.stratum for r in self.rules), default=0)

@@ -74,14 +74,18 @@ class WindowModel(_Model):
     tz: str
 
 
+#: an award amount: never negative, at most two decimals (cents are the smallest unit)
+Amount = Annotated[Decimal, Field(ge=0, le=Decimal("1e12"), decimal_places=2)]
+
+
 class TierModel(_Model):
     """One award tier; the first tier whose ``when`` is met gives the award."""
 
     id: Annotated[str, Field(pattern=_ID)] | None = None
     when: Text | None = None
-    amount: Decimal | None = None
-    min: Decimal | None = None
-    max: Decimal | None = None
+    amount: Amount | None = None
+    min: Amount | None = None
+    max: Amount | None = None
     months: Annotated[int, Field(ge=1, le=120)] | None = None
     cite: Refs = ()
     settles: Refs = ()
@@ -93,9 +97,9 @@ class AwardModel(_Model):
 
     kind: Literal["fixed", "range", "monthly", "share"]
     tiers: tuple[TierModel, ...] | None = None
-    amount: Decimal | None = None
-    min: Decimal | None = None
-    max: Decimal | None = None
+    amount: Amount | None = None
+    min: Amount | None = None
+    max: Amount | None = None
     months: Annotated[int, Field(ge=1, le=120)] | None = None
     cite: Refs = ()
     settles: Refs = ()
@@ -160,7 +164,7 @@ class CallModel(_Model):
     parameters: dict[str, Any] = Field(default_factory=dict)
     eligible: Text | None = None
     award: AwardModel | None = None
-    budget: Decimal | None = None
+    budget: Amount | None = None
     funder: str | None = None
     cite: Refs = ()
     settles: Refs = ()
@@ -178,7 +182,7 @@ class PackModel(_Model):
     administrator: Text
     funder: str | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    budget: Decimal | None = None
+    budget: Amount | None = None
     max_awards: Annotated[int, Field(ge=1)] | None = None
     languages: Annotated[tuple[Lang, ...], Field(min_length=1)]
     allocation: Literal["first_come_first_served", "budget_share", "needs_assessed"]

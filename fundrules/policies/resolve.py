@@ -23,12 +23,24 @@ from fundrules.policies.ir import (
     CLeaf,
     CNot,
     Cond,
+    ContainsInput,
     COr,
     DateBound,
-    InputSpec,
+    FieldInput,
+    IncomeInput,
+    Input,
     InputType,
+    ItemAdd,
+    ItemConst,
     ItemExpr,
+    ItemField,
+    ItemGreatest,
+    ItemLeast,
+    LeafInput,
+    MeasureInput,
     Op,
+    PluginInput,
+    SubmittedDay,
 )
 from fundrules.policies.loader import Node
 from fundrules.policies.model import suggest
@@ -47,6 +59,11 @@ _NUMERIC: frozenset[Kind] = frozenset({"number", "money", "date"})
 _KIND_WORDS: dict[Kind, str] = {
     "number": "a number", "money": "an amount", "date": "a date", "instant": "a date and time",
     "symbol": "a value", "bool": "a yes/no value", "text": "text", "list": "a list"}
+#: the largest shifts a window may take (a century): beyond them dates overflow
+_MAX_MONTHS, _MAX_DAYS = 1200, 36_600
+#: the largest magnitude of a numeric constant: amounts in cents, counts, ordinal days and
+#: epoch seconds all stay far below it, and every engine compares it exactly
+MAX_CONSTANT = 10**15
 _DATE_SHIFTS = {"months_before": (-1, "m"), "months_after": (1, "m"),
                 "days_before": (-1, "d"), "days_after": (1, "d")}
 
@@ -62,9 +79,8 @@ class Scope:
 
 @dataclasses.dataclass(frozen=True)
 class _Quantity:
-    key: str
+    input: LeafInput  # an ItemField is read per item, inside a measure: not an engine input
     info: FieldInfo
-    spec: InputSpec | None  # None for item fields (read per item, not an engine input)
 
 
 class Resolver(_Constants):
@@ -81,7 +97,7 @@ class Resolver(_Constants):
         self.params = params
         self.broken = broken  # declared parameters whose value is invalid (already reported)
         self.diagnostics: list[Diagnostic] = []
-        self.inputs: dict[str, InputSpec] = {}
+        self.inputs: dict[Input, Input] = {}  # one object per input, in reading order
         self._node: Node | None = None
         self._deps: set[str] = set()
 
@@ -109,8 +125,8 @@ class Resolver(_Constants):
         except _Fail:
             return None
 
-    def quantity(self, node: Node, scope: Scope) -> tuple[str | None, bool]:
-        """The input key of a measure or ``income(...)`` written at ``node``.
+    def quantity(self, node: Node, scope: Scope) -> tuple[Input | None, bool]:
+        """The input of a measure or ``income(...)`` written at ``node``.
 
         Returns ``(key, False)``, or ``(None, reported)``: ``reported`` says whether a
         diagnostic was already recorded (a syntax error, a bad argument).
@@ -123,9 +139,9 @@ class Resolver(_Constants):
             found = self._lookup(expr, scope)
         except _Fail:
             return None, True
-        if found is None or found.spec is None or found.spec.kind not in ("measure", "income"):
+        if found is None or not isinstance(found.input, MeasureInput | IncomeInput):
             return None, False
-        return found.key, False
+        return self.inputs.setdefault(found.input, found.input), False
 
     def item_value(self, node: Node, over: str) -> tuple[ItemExpr, Kind] | None:
         """The per-item value a measure sums (a number or an amount)."""
@@ -184,8 +200,8 @@ class Resolver(_Constants):
         if e.args or scope.over is not None:
             raise self._fail("invalid-value", f"`{e.func}()` takes no arguments and reads the "
                              "whole applicant, in a rule's condition", None, e)
-        spec = InputSpec(f"p:{e.func}", "plugin", "symbol", arg=e.func)
-        return self._leaf(_Quantity(spec.key, FieldInfo(spec.key, "bool"), spec), "eq", TRUE)
+        plugin = PluginInput(e.func)
+        return self._leaf(_Quantity(plugin, FieldInfo(plugin.key, "bool")), "eq", TRUE)
 
     def _bool_name(self, e: c.Name, scope: Scope) -> Cond:
         if e.name in self.broken:
@@ -223,17 +239,18 @@ class Resolver(_Constants):
         if not isinstance(e, c.Name):
             return None
         if scope.over is not None and e.name in ITEM_FIELDS[scope.over]:
-            return _Quantity("i:" + e.name, ITEM_FIELDS[scope.over][e.name], None)
+            info = ITEM_FIELDS[scope.over][e.name]
+            return _Quantity(ItemField(e.name, _input_type(info.kind)), info)
         if e.name in scope.measures:
             info = FieldInfo(e.name, scope.measures[e.name])
-            spec = InputSpec("m:" + e.name, "measure", _input_type(info.kind), arg=e.name)
-            return _Quantity(spec.key, info, spec)
+            return _Quantity(MeasureInput(e.name, _input_type(info.kind)), info)
         if e.name in APPLICANT_FIELDS and (scope.over is None or e.name == "submitted_date"):
             info = APPLICANT_FIELDS[e.name]
             if info.kind == "list":
                 return None
-            spec = InputSpec("f:" + e.name, "field", _input_type(info.kind), field=e.name)
-            return _Quantity(spec.key, info, spec)
+            if e.name == "submitted_date":
+                return _Quantity(SubmittedDay(), info)
+            return _Quantity(FieldInput(e.name, _input_type(info.kind)), info)
         return None
 
     def _income(self, e: c.Call) -> _Quantity:
@@ -247,8 +264,8 @@ class Resolver(_Constants):
             raise self._fail("invalid-value", f"`{basis}` is not an income basis",
                              suggest(basis, allowed) or f"use one of {', '.join(allowed)}",
                              e.args[1])
-        spec = InputSpec(f"income:{period}:{basis}", "income", "money", arg=period, arg2=basis)
-        return _Quantity(spec.key, FieldInfo(f"income({period}, {basis})", "money"), spec)
+        income = IncomeInput(period, basis)
+        return _Quantity(income, FieldInfo(income.key, "money"))
 
     # -- comparisons -----------------------------------------------------------------
     def _compare(self, e: c.Compare, scope: Scope) -> Cond:
@@ -274,6 +291,11 @@ class Resolver(_Constants):
 
     def _typed_leaf(self, q: _Quantity, op: Op, const_expr: c.Expr, e: c.Expr) -> Cond:
         k = self._const(const_expr, q.info)
+        if isinstance(k.value, int | float) and not isinstance(k.value, bool) and (
+                k.value != k.value or abs(k.value) > MAX_CONSTANT):
+            raise self._fail("invalid-value", f"`{k.text}` is beyond the numbers a pack may "
+                             f"compare (at most {MAX_CONSTANT:.0e} in magnitude, in cents for "
+                             "amounts)", "check the number: no threshold needs it", const_expr)
         want = q.info.kind
         if want in ("symbol", "text"):
             if k.kind != "symbol":
@@ -307,9 +329,8 @@ class Resolver(_Constants):
             if info.values and k.value not in info.values:
                 raise self._fail("invalid-value", f"`{k.value}` is not a valid `{info.name}` "
                                  "value", suggest(str(k.value), info.values), e.item)
-            spec = InputSpec(f"c:{info.name}:{k.value}", "contains", "symbol",
-                             field=info.name, arg=str(k.value))
-            return self._leaf(_Quantity(spec.key, FieldInfo(spec.key, "bool"), spec), "eq", TRUE)
+            contains = ContainsInput(info.name, str(k.value))
+            return self._leaf(_Quantity(contains, FieldInfo(contains.key, "bool")), "eq", TRUE)
         if isinstance(container, c.Name) and container.name in self.params \
                 and self.params[container.name].kind == "list":
             items = tuple(c.String(v, container.span)
@@ -327,14 +348,18 @@ class Resolver(_Constants):
         leaves = [self._typed_leaf(q, "eq", item, item) for item in container.items]
         if q.info.kind in ("symbol", "text", "bool"):
             values = tuple(sorted({str(lf.value) for lf in leaves if isinstance(lf, CLeaf)}))
-            return CLeaf(q.key, "in", values, numeric=False)
+            return CLeaf(self._intern(q.input), "in", values, numeric=False)
         return COr(tuple(leaves))
 
+    def _intern(self, found: LeafInput) -> LeafInput:
+        """The one object for an engine input (item fields are read per item instead)."""
+        if isinstance(found, ItemField):
+            return found
+        return self.inputs.setdefault(found, found)
+
     def _leaf(self, q: _Quantity, op: Op, value: int | float | str) -> CLeaf:
-        if q.spec is not None:
-            self.inputs.setdefault(q.key, q.spec)
         numeric = q.info.kind in _NUMERIC or q.info.kind == "instant"
-        return CLeaf(q.key, op, value, numeric=numeric)
+        return CLeaf(self._intern(q.input), op, value, numeric=numeric)
 
     # -- measure values and window bounds --------------------------------------------
     def _item_expr(self, e: c.Expr, over: str) -> tuple[ItemExpr, Kind]:
@@ -346,24 +371,26 @@ class Resolver(_Constants):
                 raise self._fail("unknown-name", f"`{e.name}` is not a number or amount of "
                                  f"one of the `{over}`", suggest(e.name, known)
                                  or f"use one of {', '.join(known)}", e)
-            return ItemExpr("field", field=e.name), info.kind
+            return ItemField(e.name, _input_type(info.kind)), info.kind
         if isinstance(e, c.Number):
-            return ItemExpr("const", const=_num(e.value)), "number"
+            return ItemConst(_num(e.value)), "number"
         if isinstance(e, c.Call) and e.func in ("greatest", "least") and e.args:
             parts = [self._item_expr(a, over) for a in e.args]
-            return self._same_kind(e, e.func, parts)
+            args, kind = self._same_kind(e, parts)
+            return (ItemGreatest(args) if e.func == "greatest" else ItemLeast(args)), kind
         if isinstance(e, c.Arith) and e.op == "+":
             parts = [self._item_expr(e.left, over), self._item_expr(e.right, over)]
-            return self._same_kind(e, "add", parts)
+            args, kind = self._same_kind(e, parts)
+            return ItemAdd(args), kind
         raise self._fail("invalid-value", f"`{c.to_source(e)}` cannot be summed",
                          "sum a field, `greatest(a, b)`, `least(a, b)` or `a + b`", e)
 
-    def _same_kind(self, e: c.Expr, kind: str, parts: list[tuple[ItemExpr, Kind]]
-                   ) -> tuple[ItemExpr, Kind]:
+    def _same_kind(self, e: c.Expr, parts: list[tuple[ItemExpr, Kind]]
+                   ) -> tuple[tuple[ItemExpr, ...], Kind]:
         kinds = {k for _, k in parts}
         if len(kinds) != 1:
             raise self._fail("type-mismatch", "cannot mix numbers and amounts", None, e)
-        return ItemExpr(kind, args=tuple(p for p, _ in parts)), parts[0][1]  # type: ignore[arg-type]
+        return tuple(p for p, _ in parts), parts[0][1]
 
     def _bound(self, e: c.Expr) -> DateBound:
         if isinstance(e, c.DateLit):
@@ -389,6 +416,10 @@ class Resolver(_Constants):
                                  "e.g. `months_before(submitted_date, 18)`", e)
             sign, unit = _DATE_SHIFTS[e.func]
             n = sign * int(number)
+            if abs(n) > (_MAX_MONTHS if unit == "m" else _MAX_DAYS):
+                raise self._fail("invalid-value", f"`{e.func}` shifts by {abs(n)} "
+                                 f"{'months' if unit == 'm' else 'days'}: more than a century",
+                                 f"use at most {_MAX_MONTHS} months or {_MAX_DAYS} days", e)
             return DateBound(months=n) if unit == "m" else DateBound(days=n)
         raise self._fail("invalid-value", f"`{c.to_source(e)}` is not a date",
                          "use a date, a date parameter or `months_before(submitted_date, N)`", e)

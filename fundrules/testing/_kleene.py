@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from fundrules.policies.fields import APPLICANT_FIELDS, ITEM_FIELDS, FieldInfo
+from fundrules.policies.ir import ContainsInput, FieldInput, IncomeInput, MeasureInput
 from fundrules.policies.pack import Pack
 from fundrules.schema import Applicant, Money, Needs
 from fundrules.testing._realise import _income_entries
@@ -71,12 +72,12 @@ def _pack_reads(pack: Pack) -> frozenset[str]:
     names: set[str] = set()
     for compiled in pack.calls.values():
         for spec in compiled.inputs:
-            if spec.kind in ("field", "contains") and spec.field:
+            if isinstance(spec, FieldInput | ContainsInput):
                 names.add(spec.field)
-            elif spec.kind == "income":
+            elif isinstance(spec, IncomeInput):
                 names.update(("income", "income.amount"))
-            elif spec.kind == "measure":
-                m = next(x for x in compiled.measures if x.name == spec.arg)
+            elif isinstance(spec, MeasureInput):
+                m = next(x for x in compiled.measures if x.name == spec.measure)
                 names.add(m.over)
                 names.update(f"{m.over}.{f}" for f in _measure_fields(m))
                 if m.within is not None:
@@ -112,11 +113,12 @@ def _filled(draw: _Draw, applicant: Applicant, path: str, ref: _Ref | None) -> A
     current = container.get(name)
     if over is None and name in _LISTS:
         if name == "income" and current and pack is not None:
-            specs = [s for c in pack.calls.values() for s in c.inputs if s.kind == "income"]
+            specs = [s for c in pack.calls.values() for s in c.inputs
+                     if isinstance(s, IncomeInput)]
             spec = draw(_pick(specs)) if specs else None
             if spec is not None:
                 container[name] = [*current, *_income_entries(
-                    draw, str(spec.arg), str(spec.arg2), draw(_ints(0, 3_000_000)),
+                    draw, spec.period, spec.basis, draw(_ints(0, 3_000_000)),
                     currency)]
                 return _validate(raw)
         items = draw(st.lists(st.just(0), max_size=3))

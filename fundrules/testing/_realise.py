@@ -15,7 +15,23 @@ from typing import Any
 from hypothesis import strategies as st
 
 from fundrules.policies.fields import APPLICANT_FIELDS, ITEM_FIELDS, FieldInfo
-from fundrules.policies.ir import CLeaf, CompiledPack, DateBound, MeasureSpec
+from fundrules.policies.ir import (
+    CLeaf,
+    CompiledPack,
+    ContainsInput,
+    DateBound,
+    FieldInput,
+    IncomeInput,
+    ItemAdd,
+    ItemExpr,
+    ItemField,
+    ItemGreatest,
+    ItemLeast,
+    LeafInput,
+    MeasureInput,
+    MeasureSpec,
+    SubmittedInstant,
+)
 from fundrules.policies.pack import Pack
 from fundrules.schema import Applicant
 from fundrules.testing._targets import (
@@ -98,22 +114,24 @@ def _item_for(draw: _Draw, m: MeasureSpec, pack: CompiledPack, counts: bool,
                 leaves += extra
                 break
     for key, group in _group(leaves).items():
-        if not key.startswith("i:"):
+        if not isinstance(key, ItemField):
             continue
-        info = _item_info(m.over, key[2:])
+        info = _item_info(m.over, key.field)
         pick = _pick_number(draw, group, None) if group[0].numeric else \
             _pick_symbol(draw, group, info.values)
         _put(item, info.name, _raw_value(info, pick, pack.currency))
     if m.over == "benefits" and item.get("rights_opened", "") > item.get("rights_ended", "~"):
-        solved = {g.input[2:] for g in leaves}
+        solved = {g.input.field for g in leaves if isinstance(g.input, ItemField)}
         _put(item, "rights_ended" if "rights_ended" not in solved else "rights_opened", None)
-    optional = sorted({g.input[2:] for g in leaves if g.input.startswith("i:")} - _REQUIRED)
+    optional = sorted({g.input.field for g in leaves if isinstance(g.input, ItemField)}
+                      - _REQUIRED)
     if not exact and optional and draw(_ints(0, 3)) == 0:  # a filter field left unknown
         _put(item, draw(_pick(optional)), None)
     if m.aggregate == "sum" and m.value is not None and value is not None:
         _set_value(draw, item, m.value, value, pack.currency, m.value_type)
     if m.over == "engagements" and window is None and "start" in item and any(
-            g.input in ("i:start", "i:end") for g in leaves):  # the filter fixed the dates
+            isinstance(g.input, ItemField) and g.input.field in ("start", "end")
+            for g in leaves):  # the filter fixed the dates
         _keep_dates(draw, item, value or 0)
     elif m.over == "engagements":
         days = item.get("days")
@@ -139,23 +157,24 @@ def _keep_dates(draw: _Draw, item: _Raw, room: int) -> None:
     item["end"] = dt.date.fromordinal(end + draw(_ints(0, 10))).isoformat()
 
 
-def _set_value(draw: _Draw, item: _Raw, expr: Any, value: int, currency: str, kind: str) -> None:
-    if expr.kind == "field":
+def _set_value(draw: _Draw, item: _Raw, expr: ItemExpr, value: int, currency: str,
+               kind: str) -> None:
+    if isinstance(expr, ItemField):
         info = ITEM_FIELDS.get("engagements", {}).get(expr.field) or FieldInfo(expr.field, "number")
         if kind == "money":
             info = FieldInfo(expr.field, "money")
         _put(item, expr.field, _raw_value(info, value, currency))
-    elif expr.kind in ("greatest", "least") and expr.args:
+    elif isinstance(expr, ItemGreatest | ItemLeast) and expr.args:
         chosen = draw(_ints(0, len(expr.args) - 1))
         for i, arg in enumerate(expr.args):
-            if arg.kind != "field":
+            if not isinstance(arg, ItemField):
                 continue
-            other = draw(_ints(0, value)) if expr.kind == "greatest" else \
+            other = draw(_ints(0, value)) if isinstance(expr, ItemGreatest) else \
                 value + draw(_ints(0, 5))
             _set_value(draw, item, arg, value if i == chosen else other, currency, kind)
             if i != chosen and draw(_BOOL):
                 _put(item, arg.field, None)
-    elif expr.kind == "add" and expr.args:
+    elif isinstance(expr, ItemAdd) and expr.args:
         _set_value(draw, item, expr.args[0], value, currency, kind)
 
 
@@ -220,25 +239,26 @@ def _for_call(draw: _Draw, ref: _Ref, call: str | None, aim: _Aim | None) -> App
         aim = {**{r.id: draw(_pick(("met", "unmet"))) for r in compiled.rules
                   if r.kind == "tier"}, **aim}
     for rule_id, want in (aim or {}).items():
-        rule = next((r for r in compiled.rules if r.id == rule_id or r.then == rule_id), None)
+        rule = next((r for r in compiled.rules if r.id == rule_id or r.fact == rule_id), None)
         if rule is not None:
             _solve(draw, rule.cond, want, compiled, leaves, aim)
     wanted = _group(leaves)
-    targets: dict[str, Any] = {}
+    targets: dict[LeafInput, Any] = {}
     for spec in compiled.inputs:
-        group = wanted.get(spec.key) or (None if exact else _free(draw, spec.key, compiled))
-        missing = not exact and spec.kind != "submitted" and draw(_ints(0, 5)) == 0
+        submitted = isinstance(spec, SubmittedInstant)
+        group = wanted.get(spec) or (None if exact else _free(draw, spec, compiled))
+        missing = not exact and not submitted and draw(_ints(0, 5)) == 0
         if missing or not group:
-            targets[spec.key] = None if missing or spec.kind != "submitted" else "free"
+            targets[spec] = None if missing or not submitted else "free"
             continue
         if spec.type in ("symbol",):
-            universe = APPLICANT_FIELDS[spec.field].values if spec.kind == "field" and \
-                spec.field in APPLICANT_FIELDS else ("true", "false")
-            targets[spec.key] = _pick_symbol(draw, group, universe)
+            universe = APPLICANT_FIELDS[spec.field].values if isinstance(spec, FieldInput) \
+                and spec.field in APPLICANT_FIELDS else ("true", "false")
+            targets[spec] = _pick_symbol(draw, group, universe)
         else:
-            floor = 0 if spec.kind == "measure" or spec.type == "number" else None
-            targets[spec.key] = _pick_number(draw, group, floor)
-    stamp = targets.get("submitted")
+            floor = 0 if isinstance(spec, MeasureInput) or spec.type == "number" else None
+            targets[spec] = _pick_number(draw, group, floor)
+    stamp = targets.get(SubmittedInstant())
     if not isinstance(stamp, int):
         stamp = _free_instant(draw, pack, compiled)
     raw: _Raw = {"id": f"gen-{draw(_ints(0, 9999))}",
@@ -248,32 +268,34 @@ def _for_call(draw: _Draw, ref: _Ref, call: str | None, aim: _Aim | None) -> App
     today = dt.datetime.fromtimestamp(stamp, zoneinfo.ZoneInfo(compiled.window.tz)).date()
     lists: dict[str, list[_Raw] | None] = {}
     measures = {m.name: m for m in compiled.measures}
+    by_measure = {s.measure: targets.get(s) for s in compiled.inputs
+                  if isinstance(s, MeasureInput)}
     for spec in compiled.inputs:
-        target = targets.get(spec.key)
-        if spec.kind == "field" and spec.field and spec.field != "submitted_date":
+        target = targets.get(spec)
+        if isinstance(spec, FieldInput):
             info = APPLICANT_FIELDS[spec.field]
             _put(raw, spec.field, None if target is None else _raw_value(info, target,
                                                                           compiled.currency))
-        elif spec.kind == "contains" and spec.field:
+        elif isinstance(spec, ContainsInput):
             current = raw.get(spec.field)
             if target is None:
                 raw[spec.field] = None
             elif current is not None or spec.field not in raw:
-                others = [c for c in _COUNTRIES if c != spec.arg][: draw(_ints(0, 2))]
+                others = [c for c in _COUNTRIES if c != spec.item][: draw(_ints(0, 2))]
                 raw[spec.field] = sorted({*(current or []), *others,
-                                          *([spec.arg] if target == "true" else [])})
-        elif spec.kind == "income":
-            entries = _income_entries(draw, str(spec.arg), str(spec.arg2), target,
+                                          *([spec.item] if target == "true" else [])})
+        elif isinstance(spec, IncomeInput):
+            entries = _income_entries(draw, spec.period, spec.basis, target,
                                       compiled.currency)
             _extend(lists, "income", None if target is None and not draw(_BOOL)
                     else entries)
-        elif spec.kind == "measure":
-            m = measures[str(spec.arg)]
+        elif isinstance(spec, MeasureInput):
+            m = measures[spec.measure]
             if target is None and (exact or draw(_BOOL)):
                 _extend(lists, m.over, [] if exact else None)
                 continue
             avoid = [o for o in compiled.measures
-                     if o.over == m.over and targets.get("m:" + o.name) == 0]
+                     if o.over == m.over and by_measure.get(o.name) == 0]
             _extend(lists, m.over, _measure_items(draw, m, compiled, target,
                                                   today.toordinal(), exact, avoid))
     for over in _LISTS:

@@ -23,28 +23,27 @@ from fundrules.policies.ir import (
     CompiledPack,
     Cond,
     COr,
+    ItemExpr,
+    ItemField,
+    LeafInput,
     MeasureSpec,
     Status,
 )
 from fundrules.policies.pack import Pack
+from fundrules.runtime.semantics import COMPLEMENT, NOT
+from fundrules.runtime.walk import leaves as _walk_leaves
 from fundrules.testing._values import _BOOL, _COUNTRIES, _Draw, _ints, _pick
 
 __all__: list[str] = []
 
 _Aim = Mapping[str, Status]
-_NOT: dict[Status, Status] = {"met": "unmet", "unmet": "met", "unknown": "unknown"}
+_NOT = NOT
 
 
 # --- what a pack reads: thresholds, enumerations, windows --------------------------------
 
 def _leaves(cond: Cond | None) -> Iterable[CLeaf]:
-    if isinstance(cond, CLeaf):
-        yield cond
-    elif isinstance(cond, CNot):
-        yield from _leaves(cond.operand)
-    elif isinstance(cond, CAnd | COr):
-        for op in cond.operands:
-            yield from _leaves(op)
+    return _walk_leaves(cond)
 
 
 def _near(values: Iterable[Any]) -> tuple[int, ...]:
@@ -89,10 +88,10 @@ def _solve(draw: _Draw, cond: Cond, want: Status, pack: CompiledPack, out: list[
     if isinstance(cond, CLeaf):
         out.append(cond if want == "met" else _negate(cond))
     elif isinstance(cond, CFact):
-        for rule in pack.rules:
-            if rule.then == cond.fact:
-                wanted = (force or {}).get(rule.id, want)
-                _solve(draw, rule.cond, wanted, pack, out, force, depth + 1)
+        rule = pack.by_id.get(cond.rule)
+        if rule is not None:
+            wanted = (force or {}).get(rule.id, want)
+            _solve(draw, rule.cond, wanted, pack, out, force, depth + 1)
     elif isinstance(cond, CNot):
         _solve(draw, cond.operand, _NOT[want], pack, out, force, depth + 1)
     elif isinstance(cond, CAnd | COr):
@@ -101,26 +100,18 @@ def _solve(draw: _Draw, cond: Cond, want: Status, pack: CompiledPack, out: list[
         ops = ops or list(cond.operands)
         if not every and force:  # a forced operand decides an and/or by itself: choose it
             hit: list[Cond] = [o for o in ops if isinstance(o, CFact)
-                               and _forced(o.fact, pack, force) == want]
+                               and force.get(o.rule) == want]
             ops = hit or ops
         chosen = ops if every else [draw(_pick(ops))]
         for op in chosen:
             _solve(draw, op, want, pack, out, force, depth + 1)
 
 
-def _forced(fact: str, pack: CompiledPack, force: _Aim) -> Status | None:
-    for rule in pack.rules:
-        if rule.then == fact:
-            return force.get(rule.id)
-    return None
-
-
-_NEGATED = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt", "eq": "ne", "ne": "eq",
-            "in": "nin", "nin": "in"}
+_NEGATED = COMPLEMENT
 
 
 def _negate(leaf: CLeaf) -> CLeaf:
-    return CLeaf(leaf.input, _NEGATED[leaf.op], leaf.value, leaf.numeric)  # type: ignore[arg-type]
+    return CLeaf(leaf.input, _NEGATED[leaf.op], leaf.value, leaf.numeric)
 
 
 def _pick_number(draw: _Draw, leaves: Sequence[CLeaf], floor: int | None) -> int:
@@ -186,14 +177,14 @@ def _raw_value(info: FieldInfo, engine_value: int | str, currency: str) -> Any:
     return engine_value
 
 
-def _group(leaves: Iterable[CLeaf]) -> dict[str, list[CLeaf]]:
-    out: dict[str, list[CLeaf]] = {}
+def _group(leaves: Iterable[CLeaf]) -> dict[LeafInput, list[CLeaf]]:
+    out: dict[LeafInput, list[CLeaf]] = {}
     for leaf in leaves:
         out.setdefault(leaf.input, []).append(leaf)
     return out
 
 
-def _free(draw: _Draw, key: str, pack: CompiledPack) -> list[CLeaf]:
+def _free(draw: _Draw, key: LeafInput, pack: CompiledPack) -> list[CLeaf]:
     """No aim for this input: one of the pack's own comparisons, met or not.
 
     So values sit just below, at or above its thresholds.
@@ -226,16 +217,16 @@ def _fields_read(pack: CompiledPack, over: str) -> frozenset[str]:
 
 
 def _measure_fields(m: MeasureSpec) -> set[str]:
-    fields = {leaf.input[2:] for leaf in _leaves(m.where) if leaf.input.startswith("i:")}
+    fields = {leaf.input.field for leaf in _leaves(m.where) if isinstance(leaf.input, ItemField)}
     return fields | set(_expr_fields(m.value))
 
 
-def _expr_fields(expr: Any) -> list[str]:
+def _expr_fields(expr: ItemExpr | None) -> list[str]:
     if expr is None:
         return []
-    if expr.kind == "field":
+    if isinstance(expr, ItemField):
         return [expr.field]
-    return [f for a in expr.args for f in _expr_fields(a)]
+    return [f for a in getattr(expr, "args", ()) for f in _expr_fields(a)]
 
 
 class _Ref:

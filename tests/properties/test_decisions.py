@@ -14,7 +14,7 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from fundrules import Applicant, Award, Decision
-from fundrules.decide import _NO_WINDOW
+from fundrules.runtime.decide import _NO_WINDOW
 from fundrules.testing import absent_paths, applicants, applicants_for, filled
 from tests.properties._support import ENGINE, PACK_IDS, as_case, outcome_view, profiled
 
@@ -74,8 +74,8 @@ def _required(pack_id: str, d: Decision) -> set[str]:
     """Criteria an eligible applicant must meet: the window and every rule eligibility reads."""
     compiled = ENGINE.pack(pack_id).calls[str(d.call)]
     eligible = compiled.rule("eligible")
-    return {r.id for r in compiled.rules if r.then in eligible.deps and r.kind != "exclusion"
-            and _plain_and(eligible.cond, r.then)}
+    return {r.id for r in compiled.rules if r.id in eligible.deps and r.kind != "exclusion"
+            and _plain_and(eligible.cond, r.id)}
 
 
 def _plain_and(cond: object, fact: str) -> bool:
@@ -83,7 +83,7 @@ def _plain_and(cond: object, fact: str) -> bool:
     from fundrules.policies.ir import CAnd, CFact
 
     if isinstance(cond, CFact):
-        return cond.fact == fact
+        return cond.rule == fact
     if isinstance(cond, CAnd):
         return any(_plain_and(op, fact) for op in cond.operands)
     return False

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
+from fundrules.policies.ir import IncomeInput, Input, MeasureInput
 from fundrules import Applicant
 from fundrules.testing import applicants_for
 from tests.properties._support import ENGINE, PACK_IDS, as_case, profiled
@@ -89,20 +90,20 @@ def lower_income(period: str, basis: str) -> _Change:
     return change
 
 
-def _change(pack_id: str, direction: str, key: str) -> _Change:
+def _change(pack_id: str, direction: str, key: Input) -> _Change:
     """The change a resolved declaration names: one more counting item, or a lower income."""
-    if direction == "more" and (pack_id, key.removeprefix("m:")) in ITEM_FIELDS:
-        return add_engagement(key.removeprefix("m:"))
-    if direction == "less" and key.startswith("income:"):
-        _, period, basis = key.split(":")
-        return lower_income(period, basis)
+    if direction == "more" and isinstance(key, MeasureInput) \
+            and (pack_id, key.measure) in ITEM_FIELDS:
+        return add_engagement(key.measure)
+    if direction == "less" and isinstance(key, IncomeInput):
+        return lower_income(key.period, key.basis)
     raise AssertionError(f"{pack_id}: no change generator for `{direction}: {key}`; "
                          "add the measure to ITEM_FIELDS")
 
 
-def _applies(pack_id: str, call: str, key: str) -> bool:
+def _applies(pack_id: str, call: str, key: Input) -> bool:
     """A call that does not read what the change moves is not concerned."""
-    return any(spec.key == key for spec in ENGINE.pack(pack_id).calls[call].inputs)
+    return key in ENGINE.pack(pack_id).calls[call].inputs
 
 
 @pytest.mark.parametrize(("pack_id", "index", "says"), _CASES,

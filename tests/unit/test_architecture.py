@@ -18,9 +18,15 @@ LAYERS = [
     ("fundrules.diagnostics", 0), ("fundrules._codes", 0), ("fundrules.schema", 1),
     ("fundrules._schema_types", 1), ("fundrules._applicant_models", 1),
     ("fundrules._applicant_errors", 1),
-    ("fundrules.policies", 2), ("fundrules.facts", 3), ("fundrules.engine", 3),
-    ("fundrules.backends", 3), ("fundrules.decide", 3),
+    ("fundrules.policies", 2),
+    ("fundrules.runtime.semantics", 3), ("fundrules.runtime.walk", 3),
+    ("fundrules.runtime.facts", 4), ("fundrules.runtime.decide", 4),
+    ("fundrules.runtime.durable_form", 4), ("fundrules.runtime.python_backend", 4),
+    ("fundrules.runtime.evaluation", 5), ("fundrules.runtime", 5), ("fundrules.engine", 5),
 ]
+SEMANTICS = "fundrules.runtime.semantics"
+BACKENDS = {"fundrules.engine", "fundrules.runtime.python_backend",
+            "fundrules.runtime.durable_form"}
 
 
 def _name(path: Path) -> str:
@@ -61,6 +67,42 @@ def test_nothing_imports_upward(path: Path):
     upward = {i for i in _imports(path) if i.startswith("fundrules")
               and _layer(i) > _layer(module)}
     assert not upward, f"{module} imports {upward} from a higher layer"
+
+
+def _tables(path: Path) -> list[str]:
+    """Dict literals that map statuses, or comparison operators to operators: truth tables."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Dict):
+            continue
+        keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+        values = {v.value for v in node.values if isinstance(v, ast.Constant)}
+        if {"met", "unmet"} <= keys and values & {"met", "unmet", "unknown"}:
+            found.append(f"line {node.lineno}: a table over statuses")
+        elif {"lt", "ge"} <= keys and (values & {"lt", "le", "gt", "ge"}
+                                       or not all(isinstance(v, ast.Constant)
+                                                  for v in node.values)):
+            found.append(f"line {node.lineno}: a table over comparison operators")
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_name)
+def test_only_the_semantics_module_writes_truth_tables(path: Path):
+    """The three-valued semantics exists once: every other module derives from it."""
+    if _name(path) == SEMANTICS:
+        assert _tables(path), "the semantics module lost its tables"
+        return
+    assert not _tables(path), f"{_name(path)} writes its own semantics: {_tables(path)}"
+
+
+@pytest.mark.parametrize("module", ["fundrules.explain", "fundrules.verify"])
+def test_explain_and_verify_read_the_evaluation_not_the_backends(module: str):
+    path = PACKAGE / (module.split(".", 1)[1] + ".py")
+    imports = _imports(path)
+    assert not imports & BACKENDS, f"{module} imports a backend: {imports & BACKENDS}"
+    assert "fundrules.runtime.facts" not in imports or module == "fundrules.explain"
+    names = path.read_text(encoding="utf-8")
+    assert "evaluation(" in names or "Evaluation" in names
 
 
 def test_nothing_evaluates_text():

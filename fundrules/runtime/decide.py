@@ -1,0 +1,147 @@
+"""From the statuses a backend concluded to a :class:`~fundrules.schema.Decision`.
+
+Shared by every backend, so that backends differ only in how they infer statuses.
+``missing`` lists exactly the facts that could change the outcome: it follows only the
+unknown branches of the Kleene tree that left the outcome (or award) undecided.
+
+An exclusion's condition says whether it *applies*; its reason reports the criterion an
+applicant must meet, "not excluded": unmet when the exclusion applies (DESIGN 9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from fundrules.policies.ir import AwardTier, CLeaf, CompiledPack, CompiledRule, Cond, Input, Status
+from fundrules.runtime.semantics import NOT, Value, reading, unknown_parts
+from fundrules.schema import Applicant, Award, Decision, Outcome, Reason
+
+__all__ = ["Decider", "message_for", "reason_status"]
+
+_CRITERIA = ("window", "rule", "priority", "exclusion", "tier")
+_CENT = Decimal("0.01")
+_NO_WINDOW = {
+    "en": "Apply within a call's window; this application fits none ({windows})",
+    "fr": "Déposer la demande pendant un appel ; elle n'entre dans aucun ({windows})",
+    "it": "Presentare la domanda entro un bando; non rientra in nessuno ({windows})",
+    "es": "Presentar la solicitud dentro de una convocatoria; no entra en ninguna ({windows})",
+}
+
+
+def message_for(messages: Mapping[str, str], lang: str | None, languages: Sequence[str]) -> str:
+    """The message in ``lang``, else English, else the pack's first language."""
+    for candidate in (lang, "en", *languages):
+        if candidate and candidate in messages:
+            return messages[candidate]
+    return next(iter(messages.values()), "")
+
+
+def reason_status(rule: CompiledRule, status: Status) -> Status:
+    """The status a rule's reason reports: an exclusion that applies is an unmet criterion."""
+    return NOT[status] if rule.kind == "exclusion" else status
+
+
+def _money(cents: int | None) -> Decimal | None:
+    return None if cents is None else (Decimal(cents) / 100).quantize(_CENT)
+
+
+class Decider:
+    """Builds Decisions for one compiled call; prepared once, immutable data inside.
+
+    Reasons and awards are immutable and few (a pack's texts, not an applicant's), so
+    each is built once per rule, status and language and shared by every Decision.
+    """
+
+    def __init__(self, pack: CompiledPack, all_windows: str) -> None:
+        self.pack = pack
+        self.all_windows = all_windows  # every call's window, for an application that fits none
+        self.criteria = tuple(pack.rule(r) for r in (pack.written or pack.by_id)
+                              if pack.rule(r).kind in _CRITERIA)
+        self.eligible = pack.rule("eligible")
+        self._awards: dict[str, Award] = {}
+        if pack.award is not None:
+            for tier in pack.award.tiers:
+                self._awards[tier.id] = Award.model_construct(
+                    kind=pack.award.kind, amount=_money(tier.amount), min=_money(tier.min),
+                    max=_money(tier.max), months=tier.months, currency=pack.award.currency)
+        self._reasons: dict[tuple[str, Status, str | None, bool], Reason] = {}
+
+    def _reason(self, rule: CompiledRule, status: Status, lang: str | None,
+                no_window: bool) -> Reason:
+        key = (rule.id, status, lang, no_window)
+        found = self._reasons.get(key)
+        if found is None:
+            text = message_for(rule.message, lang, self.pack.languages)
+            if no_window:
+                text = message_for(_NO_WINDOW, lang, self.pack.languages).format(
+                    windows=self.all_windows)
+            source = ", ".join(rule.cite) if rule.cite else None
+            found = Reason.model_construct(rule=rule.id, status=reason_status(rule, status),
+                                           message=text, source=source)
+            if lang is None or lang in self.pack.languages or lang in ("en", "fr", "it", "es"):
+                self._reasons[key] = found  # bounded: rules x statuses x languages
+        return found
+
+    def _select_tier(self, statuses: Mapping[str, Status]
+                     ) -> tuple[AwardTier | None, CompiledRule | None]:
+        """The first tier that is met; or the first undecided tier's rule (award unknown)."""
+        if self.pack.award is None:
+            return None, None
+        for tier in self.pack.award.tiers:
+            if tier.rule is None:
+                return tier, None
+            status = statuses[tier.rule]
+            if status == "met":
+                return tier, None
+            if status == "unknown":
+                return None, self.pack.rule(tier.rule)
+        return None, None
+
+    def _missing(self, cond: Cond, values: Mapping[Input, Value],
+                 statuses: Mapping[str, Status], out: dict[str, None], seen: set[str]) -> None:
+        """Field paths behind the unknown parts of a condition (through the rules it reads)."""
+        for part in unknown_parts(cond, reading(values), statuses):  # type: ignore[arg-type]
+            if isinstance(part, CLeaf):
+                for path in values[part.input].missing:  # type: ignore[index]
+                    out.setdefault(path, None)
+            elif part.rule not in seen:
+                seen.add(part.rule)
+                self._missing(self.pack.rule(part.rule).cond, values, statuses, out, seen)
+
+    def decide(self, applicant: Applicant, values: Mapping[Input, Value],
+               statuses: Mapping[str, Status], trace: Sequence[str], *,
+               lang: str | None = None, fits_no_call: bool = False) -> Decision:
+        """Assemble the Decision for one applicant from a backend's conclusions.
+
+        ``fits_no_call``: the applicant named no call and applied outside every call's
+        window; the window reason then lists every window.
+        """
+        reasons = []
+        for rule in self.criteria:
+            status = statuses[rule.id]
+            no_window = rule.kind == "window" and fits_no_call and status == "unmet"
+            reasons.append(self._reason(rule, status, lang, no_window))
+        status = statuses[self.eligible.id]
+        award = None
+        missing: dict[str, None] = {}
+        outcome: Outcome
+        if status == "unknown":
+            self._missing(self.eligible.cond, values, statuses, missing, set())
+            outcome = "incomplete"
+        elif status == "unmet":
+            outcome = "ineligible"
+        else:
+            tier, undecided = self._select_tier(statuses)
+            if undecided is not None:
+                self._missing(undecided.cond, values, statuses, missing, set())
+                outcome = "incomplete"
+            else:
+                outcome = "eligible"
+                award = self._awards[tier.id] if tier is not None else None
+        # built from values the backend and compiler already typed: no need to validate again
+        pack = self.pack
+        return Decision.model_construct(
+            pack=pack.pack, pack_version=pack.version, pack_digest=pack.digest, call=pack.call,
+            applicant=applicant.id, outcome=outcome, award=award, reasons=tuple(reasons),
+            missing=tuple(missing), trace=tuple(trace))

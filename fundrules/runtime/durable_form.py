@@ -1,0 +1,210 @@
+"""A compiled call as a durable_rules ruleset: plain JSON, generated from the semantics.
+
+Every rule becomes durable rules for its three statuses:
+
+- *met* and *unmet*: the outcomes of :data:`~fundrules.runtime.semantics.COMPARISONS`
+  combined by :data:`~fundrules.runtime.semantics.CONNECTIVES`, written as durable
+  patterns. An unknown bound or symbol is an *absent property* of the working fact, and
+  a durable comparison on an absent property never matches, exactly as a test on an
+  unknown side never holds: the patterns are positive, with no negation at all. No
+  value real data can take stands for unknown.
+- *unknown*: neither of them matched. The working fact is asserted twice per stratum
+  (its ``round`` property counts the assertions): in round ``2k`` the stratum-``k``
+  rules that are met or unmet fire; in round ``2k + 1`` a rule of stratum ``k`` whose
+  status is still absent fires as unknown (negation as failure, stratified).
+
+Hence the trace: per stratum, the rules decided met or unmet in compiled order, then
+those left unknown, in compiled order (the python backend follows the same order).
+
+This module builds data only; :mod:`fundrules.engine` registers it with durable_rules
+(the only module importing it), and ``fundrules check`` reads :func:`limit_diagnostics`
+to report what durable_rules would refuse, located in the pack.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from fundrules.diagnostics import Diagnostic
+from fundrules.policies.ir import (
+    CAnd,
+    CConst,
+    CFact,
+    CLeaf,
+    CNot,
+    CompiledPack,
+    CompiledRule,
+    Cond,
+    COr,
+    Input,
+    Status,
+)
+from fundrules.runtime.semantics import CONNECTIVES, Quantifier, Test, comparison
+
+__all__ = ["TYPE", "Action", "DurableForm", "durable_form", "limit_diagnostics"]
+
+TYPE = "fundrules"  # the type discriminator every pattern tests (pitfall 7)
+ALWAYS: dict[str, Any] = {"t": TYPE}
+NEVER: dict[str, Any] = {"t": "-never-"}
+#: durable_rules' limit of properties on one fact (pitfall 11)
+MAX_PROPERTIES = 255
+_RESERVED_PROPERTIES = 4  # t, sid, b (the $begin marker), r (the round)
+
+_RELATION = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}
+
+Pattern = dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """What one durable rule's firing means: rule ``rule`` has status ``status``."""
+
+    rule: str | None  # None for the $begin bookkeeping rule
+    prop: str
+    status: Status
+
+
+@dataclasses.dataclass(frozen=True)
+class DurableForm:
+    """The ruleset of one call and how to read its firings."""
+
+    definition: Mapping[str, Any]  # rule name -> durable rule body (JSON)
+    actions: Mapping[str, Action]
+    props: Mapping[Input, tuple[str, ...]]  # (lo, hi) for numbers, (sym,) for symbols
+    facts: Mapping[str, str]  # rule id -> the property holding its status
+    strata: int
+
+
+class _Translator:
+    """Conditions -> (met, unmet) durable patterns: positive, from the semantics tables."""
+
+    def __init__(self, props: Mapping[Input, tuple[str, ...]], facts: Mapping[str, str]) -> None:
+        self.props = props
+        self.facts = facts
+
+    def two(self, cond: Cond) -> tuple[Pattern, Pattern]:
+        match cond:
+            case CLeaf():
+                (mq, mtests), (uq, utests) = comparison(cond)
+                return _join(mq, self._tests(cond, mtests)), _join(uq, self._tests(cond, utests))
+            case CFact(rule=rule):
+                p = self.facts[rule]
+                return {p: "met"}, {p: "unmet"}
+            case CConst(status="met"):
+                return ALWAYS, NEVER
+            case CConst(status="unmet"):
+                return NEVER, ALWAYS
+            case CConst():
+                return NEVER, NEVER
+            case CNot(operand=operand):
+                m, u = self.two(operand)
+                return u, m
+            case CAnd(operands=ops) | COr(operands=ops):
+                met_q, unmet_q = CONNECTIVES["and" if isinstance(cond, CAnd) else "or"]
+                parts = [self.two(op) for op in ops]
+                return (_join(met_q, [m for m, _ in parts]),
+                        _join(unmet_q, [u for _, u in parts]))
+        raise AssertionError(cond)  # pragma: no cover - Cond is closed
+
+    def _tests(self, leaf: CLeaf, tests: tuple[tuple[Test, Any], ...]) -> list[Pattern]:
+        names = self.props[leaf.input]  # type: ignore[index]
+        out = []
+        for test, constant in tests:
+            prop = names[0] if test.side in ("lo", "sym") else names[1]
+            out.append({prop: constant} if test.rel == "eq"
+                       else {_RELATION[test.rel]: {prop: constant}})
+        return out
+
+
+def _flat(kind: str, items: list[Pattern]) -> list[Pattern]:
+    """``$and`` inside ``$and`` (``$or`` inside ``$or``) is one group: fewer for the core."""
+    out: list[Pattern] = []
+    for item in items:
+        out += _flat(kind, item[kind]) if set(item) == {kind} else [item]
+    return out
+
+
+def _join(quantifier: Quantifier, items: list[Pattern]) -> Pattern:
+    kind = "$and" if quantifier == "all" else "$or"
+    flat = _flat(kind, items)
+    if (kind == "$and" and NEVER in flat) or (kind == "$or" and ALWAYS in flat):
+        return NEVER if kind == "$and" else ALWAYS
+    if kind == "$or":  # a branch that can never match adds nothing
+        flat = [p for p in flat if p != NEVER] or [NEVER]
+    # (ALWAYS stays in an $and: it is the type discriminator every pattern needs)
+    return flat[0] if len(flat) == 1 else {kind: flat}
+
+
+ROUND = "r"  # how many times the working fact was asserted before this time
+
+
+def durable_form(call: CompiledPack) -> DurableForm:
+    """The ruleset of a call: durable rules per status, gated by round and deps."""
+    props: dict[Input, tuple[str, ...]] = {}
+    for i, spec in enumerate(call.inputs):
+        numeric = spec.type != "symbol"
+        props[spec] = (f"n{i}l", f"n{i}h") if numeric else (f"s{i}",)
+    facts = {r.id: f"c{j}" for j, r in enumerate(call.rules)}
+    tr = _Translator(props, facts)
+    rules: dict[str, Any] = {"$begin": {
+        "all": [{"m": {"$and": [ALWAYS, {"$nex": {"b": 1}}]}}], "pri": 0}}
+    actions = {"$begin": Action(None, "b", "met")}
+    for j, rule in enumerate(call.rules):
+        prop = facts[rule.id]
+        gate: list[Pattern] = [ALWAYS, {"$nex": {prop: 1}}]
+        gate += [{"$ex": {facts[d]: 1}} for d in rule.deps]
+        met, unmet = tr.two(rule.cond)
+        decided = {ROUND: 2 * rule.stratum}
+        undecided = {ROUND: 2 * rule.stratum + 1}
+        variants: tuple[tuple[Status, list[Pattern]], ...] = (
+            ("met", [*gate, decided, met]), ("unmet", [*gate, decided, unmet]),
+            ("unknown", [*gate, undecided]))
+        for status, parts in variants:
+            pattern = _join("all", parts)
+            if pattern == NEVER:
+                continue
+            name = f"{rule.id}#{status}"
+            rules[name] = {"all": [{"m": pattern}], "pri": j + 1}
+            actions[name] = Action(rule.id, prop, status)
+    return DurableForm(rules, actions, props, facts, call.strata)
+
+
+def working_fact(form: DurableForm, values: Mapping[Input, Any], sid: str) -> dict[str, Any]:
+    """The fact asserted for one applicant: known bounds and symbols only."""
+    fact: dict[str, Any] = {"sid": sid, "t": TYPE}
+    for spec, names in form.props.items():
+        v = values[spec]
+        if len(names) == 2:
+            if v.lo is not None:
+                fact[names[0]] = v.lo
+            if v.hi is not None:
+                fact[names[1]] = v.hi
+        elif v.sym is not None:
+            fact[names[0]] = v.sym
+    return fact
+
+
+def _located(call: CompiledPack, rule: CompiledRule | None, message: str, hint: str
+             ) -> Diagnostic:
+    spot = rule.spot if rule is not None else None
+    if spot is None:
+        window = call.by_id.get("window")
+        spot = window.spot if window is not None else None
+    return Diagnostic("engine-limit", message, hint=hint, file=spot.file if spot else call.pack,
+                      line=spot.line if spot else None, column=spot.column if spot else None,
+                      path=spot.path if spot else None)
+
+
+def limit_diagnostics(call: CompiledPack, form: DurableForm | None = None) -> list[Diagnostic]:
+    """What durable_rules would refuse in this call, located in the pack."""
+    form = form or durable_form(call)
+    out: list[Diagnostic] = []
+    count = sum(len(p) for p in form.props.values()) + len(form.facts) + _RESERVED_PROPERTIES
+    if count > MAX_PROPERTIES:
+        out.append(_located(call, None, f"call `{call.call}` needs {count} properties on "
+                            f"durable_rules' working fact; durable_rules allows "
+                            f"{MAX_PROPERTIES}", "read fewer inputs or split the pack, or "
+                            "use `backend=\"python\"`"))
+    return out
