@@ -201,6 +201,7 @@ class _Net:
         self.actions = 0
         self.rule: str | None = None
         self.unsafe: list[LimitViolation] = []
+        self.stopped = False  # the core stops (refuses or hangs) while building
 
     def read(self, offset: int) -> int:
         return self.pool[offset] if offset < len(self.pool) else 0
@@ -265,6 +266,12 @@ class _Net:
                                 ERR_RULE_LIMIT_EXCEEDED)
                 entry = (entry + 1) % NEXT_BUCKET_LENGTH
             self.pool[p.next_hash + entry] = child
+            if all(self.pool[p.next_hash:p.next_hash + NEXT_BUCKET_LENGTH]):
+                self.unsafe.append(LimitViolation(
+                    "children-per-alpha-node", self.rule, NEXT_BUCKET_LENGTH,
+                    NEXT_BUCKET_LENGTH - 1, f"an alpha node has {NEXT_BUCKET_LENGTH} tested "
+                    "children, a full hash set: durable_rules accepts it, then every assert "
+                    "loops forever probing it", 0))
 
     def seq(self, beta: int) -> None:
         """rete.c:44-60: one expression-sequence entry, refused when it reaches 32."""
@@ -296,8 +303,10 @@ class _Net:
         p = self.nodes[parent]
         if p.next_hash:
             entry = h & _HASH_MASK
-            while self.pool[p.next_hash + entry] != 0:
+            for _ in range(NEXT_BUCKET_LENGTH):
                 found = self.pool[p.next_hash + entry]
+                if not found:
+                    break
                 n = self.nodes[found]
                 if n.hash == h and self.same(n, op, value, vtype):
                     return found
@@ -310,6 +319,11 @@ class _Net:
                 if n.kind == "alpha" and n.hash == h and self.same(n, op, value, vtype):
                     return found
                 entry += 1
+        if p.next_hash and all(self.pool[p.next_hash:p.next_hash + NEXT_BUCKET_LENGTH]):
+            self.refuse("children-per-alpha-node", NEXT_BUCKET_LENGTH + 1, NEXT_BUCKET_LENGTH - 1,
+                        f"an alpha node would get a {NEXT_BUCKET_LENGTH + 1}th tested child: "
+                        "durable_rules' lookup in its full hash set never ends (register "
+                        "hangs)", 0)
         child = self.add(_Node("alpha", op=op, prop=prop, hash=h, value=value, vtype=vtype))
         if vtype == "ref" and _is_frame_reference(value):
             self.seq(beta)
@@ -418,6 +432,7 @@ def _network(definition: Mapping[str, Any]) -> tuple[_Net, list[LimitViolation]]
         net.build(rules)
     except _Refused as refused:
         found.append(refused.violation)
+        net.stopped = True
     return net, found + net.unsafe
 
 
@@ -431,8 +446,9 @@ def ruleset_limit_violations(definition: Mapping[str, Any],
     is given, else for the worst fact (every test passing, every $nex absent).
     """
     net, found = _network(definition)
-    if any(v.code and v.code != ERR_EVENT_MAX_PROPERTIES for v in found):
-        return found
+    if net.stopped or any(v.code for v in found) or any(
+            v.limit == "children-per-alpha-node" for v in found):
+        return found  # the core stops there, or hangs on every assert
     if fact is not None:
         found += fact_property_violations(_count_fact_properties(fact))
         peak, rule = _simulate(net, _flatten(fact))
@@ -456,8 +472,8 @@ def alpha_stack_peak(definition: Mapping[str, Any], fact: Mapping[str, Any]) -> 
     Pushes past 64 are counted as if the stack were unbounded.
     """
     net, found = _network(definition)
-    if any(v.code for v in found):
-        raise ValueError(found[0].explanation)
+    if net.stopped or any(v.code for v in found):
+        raise ValueError(found[-1].explanation)
     return _simulate(net, _flatten(fact))[0]
 
 
@@ -511,8 +527,9 @@ def _compare(op: str, left: Any, right: Any, right_type: str) -> bool:
         lv = _saturate(left) if ltype == "int" else float(left)
         rv = _saturate(right) if right_type == "int" else float(right)
         c = (lv > rv) - (lv < rv)
-    return {"$lt": c < 0, "$lte": c <= 0, "$gt": c > 0, "$gte": c >= 0, "$eq": c == 0,
-            "$neq": c != 0, "$mt": True, "$imt": True}[op]
+    verdicts: dict[str, bool] = {"$lt": c < 0, "$lte": c <= 0, "$gt": c > 0, "$gte": c >= 0,
+                                 "$eq": c == 0, "$neq": c != 0, "$mt": True, "$imt": True}
+    return verdicts[op]
 
 
 def _children(net: _Net, node: _Node) -> Iterator[int]:
@@ -539,7 +556,9 @@ def _simulate(net: _Net, props: list[tuple[int, str, Any]]) -> tuple[int, str | 
         if node.next_hash:
             for h, _, value in props:
                 entry = h & _HASH_MASK
-                while net.pool[node.next_hash + entry] != 0:
+                for _ in range(NEXT_BUCKET_LENGTH):  # C loops forever here on a full set
+                    if net.pool[node.next_hash + entry] == 0:
+                        break
                     child = net.pool[node.next_hash + entry]
                     c = net.nodes[child]
                     if c.hash == h and (c.op == "$ex" or _compare(c.op, value, c.value, c.vtype)):
