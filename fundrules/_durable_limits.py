@@ -204,7 +204,12 @@ class _Net:
         self.stopped = False  # the core stops (refuses or hangs) while building
 
     def read(self, offset: int) -> int:
-        return self.pool[offset] if offset < len(self.pool) else 0
+        """A nextPool slot, or -1 past the pool's end.
+
+        C reads on into malloc's next chunk header there, which is never zero
+        (measured: 257 betas on one node are refused, not written).
+        """
+        return self.pool[offset] if offset < len(self.pool) else -1
 
     def allocate(self, length: int) -> int:
         if not self.pool:
@@ -230,8 +235,6 @@ class _Net:
                             f"an alpha node would get {length + 1} entries in a "
                             f"{length}-slot list; durable_rules refuses it", code)
             entry += 1
-        while base + entry >= len(self.pool):
-            self.pool.append(0)
         self.pool[base + entry] = child
         if entry + 1 >= length:
             self.unsafe.append(LimitViolation(
@@ -313,7 +316,7 @@ class _Net:
                 entry = (entry + 1) % NEXT_BUCKET_LENGTH
         if p.next_list:
             entry = 0
-            while self.read(p.next_list + entry) != 0:
+            while self.read(p.next_list + entry) > 0:
                 found = self.read(p.next_list + entry)
                 n = self.nodes[found]
                 if n.kind == "alpha" and n.hash == h and self.same(n, op, value, vtype):
@@ -392,7 +395,7 @@ def _is_frame_reference(value: Any) -> bool:
     """Whether a value object reads another fact of the frame (not ``m``)."""
     if not isinstance(value, Mapping) or not value:
         return False
-    key = next(iter(value))
+    key: str = str(next(iter(value)))
     if key in _ARITH:
         return any(_is_frame_reference(v) or (isinstance(v, Mapping) and next(iter(v)) != "m")
                    for v in value[key].values() if isinstance(v, Mapping))
@@ -430,9 +433,9 @@ def _network(definition: Mapping[str, Any]) -> tuple[_Net, list[LimitViolation]]
         return net, found
     try:
         net.build(rules)
-    except _Refused as refused:
-        found.append(refused.violation)
+    except _Refused as refused:  # where the core stops comes last
         net.stopped = True
+        return net, [*found, *net.unsafe, refused.violation]
     return net, found + net.unsafe
 
 
@@ -535,7 +538,7 @@ def _compare(op: str, left: Any, right: Any, right_type: str) -> bool:
 def _children(net: _Net, node: _Node) -> Iterator[int]:
     if node.next_list:
         entry = 0
-        while net.read(node.next_list + entry) != 0:
+        while net.read(node.next_list + entry) > 0:
             yield net.read(node.next_list + entry)
             entry += 1
 
@@ -580,7 +583,7 @@ def _rule_below(net: _Net, offset: int) -> str | None:
             continue
         seen.add(current)
         n = net.nodes[current]
-        if n.beta_list and net.read(n.beta_list):
+        if n.beta_list and net.read(n.beta_list) > 0:
             return net.nodes[net.read(n.beta_list)].rule
         todo.extend(_children(net, n))
         if n.next_hash:
