@@ -3,7 +3,7 @@
 For each limit: build rulesets just below and just above it, register each with a fresh
 timer-less Host, assert one fact, and print the threshold, the error at threshold+1,
 whether it fails at register or first assert, and whether
-``fundrules._durable_limits`` predicts the same. Probes that can hang or crash the C
+``fundrules.runtime.durable_limits`` predicts the same. Probes that can hang or crash the C
 core run in a subprocess with a timeout. Deterministic; about a minute.
 
     python benchmarks/probe_durable_limits.py [--perf]
@@ -149,7 +149,7 @@ def threshold(builder: str, lo: int, hi: int, fact: dict[str, Any] | None = None
 
 def predicted(builder: str, n: int, fact: dict[str, Any] | None = None) -> int | str | None:
     """The predictor's verdict: an error code, "unsafe" (accepted, then misbehaves), None."""
-    from fundrules._durable_limits import ruleset_limit_violations
+    from fundrules.runtime.durable_limits import ruleset_limit_violations
 
     found = ruleset_limit_violations(BUILDERS[builder](n), fact or FACT)
     refused = [v for v in found if v.code]
@@ -204,7 +204,7 @@ def main() -> None:
                  "yes" if pred == "unsafe" and where in ("crash", "hang") else "NO"))
 
     # facts: 255-slot property table, sid and id added when missing
-    from fundrules._durable_limits import MAX_PROPERTIES_PER_FACT, constant_violations
+    from fundrules.runtime.durable_limits import MAX_PROPERTIES_PER_FACT, constant_violations
 
     def props(n: int, extra: dict[str, Any]) -> dict[str, Any]:
         return {"t": "x", **extra, **{f"p{i}": i for i in range(n - 1 - len(extra))}}

@@ -155,17 +155,17 @@ class DurableRunner:
         self._handle = handle
 
     def _drive(self, fact: dict[str, Any], run: _Run) -> None:
-        """Assert the working fact twice per stratum and run every action it enables.
+        """Assert the working fact once per round and run every action it enables.
 
-        Round ``2k`` lets the rules of stratum ``k`` that are met or unmet fire, round
-        ``2k + 1`` those left unknown; rules of stratum ``k`` read statuses of lower
-        strata, which the fact carries by then. Gates keep every rule from firing twice,
-        so durable_rules' agenda decides what fires and in which order (by priority).
+        A stratum's rounds first let its rules that are met or unmet fire, then those
+        left unknown; rules read statuses of lower strata, which the fact carries by
+        then. Gates keep every rule from firing twice, so durable_rules' agenda decides
+        what fires and in which order (by priority).
         """
         handle, actions = self._handle, self.form.actions
-        for round_ in range(2 * self.form.strata):  # decided, then unknown, per stratum
+        for round_ in range(self.form.rounds):  # per stratum: decided, then unknown
             fact[ROUND] = round_
-            result = _engine.assert_fact(handle, json.dumps(fact))
+            result = _engine.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
             if result[0] == 1:  # no rule matches in this round: nothing to fire
                 continue
             state = _check(result, "applicant")

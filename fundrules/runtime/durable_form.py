@@ -8,10 +8,11 @@ Every rule becomes durable rules for its three statuses:
   a durable comparison on an absent property never matches, exactly as a test on an
   unknown side never holds: the patterns are positive, with no negation at all. No
   value real data can take stands for unknown.
-- *unknown*: neither of them matched. The working fact is asserted twice per stratum
-  (its ``round`` property counts the assertions): in round ``2k`` the stratum-``k``
-  rules that are met or unmet fire; in round ``2k + 1`` a rule of stratum ``k`` whose
-  status is still absent fires as unknown (negation as failure, stratified).
+- *unknown*: neither of them matched. The working fact is asserted in rounds (its
+  ``r`` property counts them): for each stratum, first rounds in which its rules that
+  are met or unmet fire, then rounds in which a rule whose status is still absent
+  fires as unknown (negation as failure, stratified). A round holds at most
+  :data:`ROUND_SIZE` rules, which keeps every call within durable_rules' limits.
 
 Hence the trace: per stratum, the rules decided met or unmet in compiled order, then
 those left unknown, in compiled order (the python backend follows the same order).
@@ -27,6 +28,12 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from fundrules.runtime.durable_limits import (
+    LimitViolation,
+    constant_violations,
+    fact_property_violations,
+    ruleset_limit_violations,
+)
 from fundrules.diagnostics import Diagnostic
 from fundrules.policies.ir import (
     CAnd,
@@ -42,14 +49,13 @@ from fundrules.policies.ir import (
     Status,
 )
 from fundrules.runtime.semantics import CONNECTIVES, Quantifier, Test, comparison
+from fundrules.runtime.walk import leaves
 
 __all__ = ["TYPE", "Action", "DurableForm", "durable_form", "limit_diagnostics"]
 
 TYPE = "fundrules"  # the type discriminator every pattern tests (pitfall 7)
 ALWAYS: dict[str, Any] = {"t": TYPE}
 NEVER: dict[str, Any] = {"t": "-never-"}
-#: durable_rules' limit of properties on one fact (pitfall 11)
-MAX_PROPERTIES = 255
 _RESERVED_PROPERTIES = 4  # t, sid, b (the $begin marker), r (the round)
 
 _RELATION = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}
@@ -74,7 +80,7 @@ class DurableForm:
     actions: Mapping[str, Action]
     props: Mapping[Input, tuple[str, ...]]  # (lo, hi) for numbers, (sym,) for symbols
     facts: Mapping[str, str]  # rule id -> the property holding its status
-    strata: int
+    rounds: int  # how many times the working fact is asserted
 
 
 class _Translator:
@@ -138,6 +144,30 @@ def _join(quantifier: Quantifier, items: list[Pattern]) -> Pattern:
 
 
 ROUND = "r"  # how many times the working fact was asserted before this time
+#: rules of one stratum that one assertion lets fire: durable_rules keeps every pending
+#: gate of an assertion on a 64-entry stack (and 127 `$nex` tests under one node)
+ROUND_SIZE = 32
+
+
+def _schedule(call: CompiledPack) -> dict[str, tuple[int, int]]:
+    """Each rule's rounds: when it may be decided (met/unmet), when found unknown.
+
+    A stratum's rules are decided in rounds of at most :data:`ROUND_SIZE`, in compiled
+    order, then found unknown in rounds of the same size: the trace is the same as with
+    one round each (decided rules in order, then unknown ones).
+    """
+    by_stratum: dict[int, list[str]] = {}
+    for rule in call.rules:
+        by_stratum.setdefault(rule.stratum, []).append(rule.id)
+    out: dict[str, tuple[int, int]] = {}
+    next_round = 0
+    for stratum in sorted(by_stratum):
+        ids = by_stratum[stratum]
+        chunks = (len(ids) + ROUND_SIZE - 1) // ROUND_SIZE
+        for i, rule_id in enumerate(ids):
+            out[rule_id] = (next_round + i // ROUND_SIZE, next_round + chunks + i // ROUND_SIZE)
+        next_round += 2 * chunks
+    return out
 
 
 def durable_form(call: CompiledPack) -> DurableForm:
@@ -151,16 +181,18 @@ def durable_form(call: CompiledPack) -> DurableForm:
     rules: dict[str, Any] = {"$begin": {
         "all": [{"m": {"$and": [ALWAYS, {"$nex": {"b": 1}}]}}], "pri": 0}}
     actions = {"$begin": Action(None, "b", "met")}
+    rounds = _schedule(call)
     for j, rule in enumerate(call.rules):
+        # the round comes first: an assertion then walks only its own round's rules, so
+        # durable_rules' per-node and per-assert limits bound a round, not the whole call
         prop = facts[rule.id]
-        gate: list[Pattern] = [ALWAYS, {"$nex": {prop: 1}}]
-        gate += [{"$ex": {facts[d]: 1}} for d in rule.deps]
+        gate: list[Pattern] = [{"$nex": {prop: 1}}, *({"$ex": {facts[d]: 1}} for d in rule.deps)]
         met, unmet = tr.two(rule.cond)
-        decided = {ROUND: 2 * rule.stratum}
-        undecided = {ROUND: 2 * rule.stratum + 1}
+        decide_round, unknown_round = rounds[rule.id]
+        decided = [ALWAYS, {ROUND: decide_round}, *gate]
+        undecided = [ALWAYS, {ROUND: unknown_round}, *gate]
         variants: tuple[tuple[Status, list[Pattern]], ...] = (
-            ("met", [*gate, decided, met]), ("unmet", [*gate, decided, unmet]),
-            ("unknown", [*gate, undecided]))
+            ("met", [*decided, met]), ("unmet", [*decided, unmet]), ("unknown", undecided))
         for status, parts in variants:
             pattern = _join("all", parts)
             if pattern == NEVER:
@@ -168,7 +200,8 @@ def durable_form(call: CompiledPack) -> DurableForm:
             name = f"{rule.id}#{status}"
             rules[name] = {"all": [{"m": pattern}], "pri": j + 1}
             actions[name] = Action(rule.id, prop, status)
-    return DurableForm(rules, actions, props, facts, call.strata)
+    return DurableForm(rules, actions, props, facts,
+                       1 + max((r for pair in rounds.values() for r in pair), default=0))
 
 
 def working_fact(form: DurableForm, values: Mapping[Input, Any], sid: str) -> dict[str, Any]:
@@ -197,14 +230,55 @@ def _located(call: CompiledPack, rule: CompiledRule | None, message: str, hint: 
                       path=spot.path if spot else None)
 
 
+_HINT = ("simplify or split the rule (fewer `and`/`or` groups, fewer rules reading one "
+         "stratum), or run the pack with `backend=\"python\"`")
+
+
+def _rounds(form: DurableForm) -> dict[int, dict[str, Any]]:
+    """The ruleset split by the round its rules wait for ($begin belongs to every round)."""
+    out: dict[int, dict[str, Any]] = {}
+    for name, body in form.definition.items():
+        parts = body["all"][0]["m"].get("$and", [])
+        rounds = [p[ROUND] for p in parts if isinstance(p, dict) and set(p) == {ROUND}]
+        for r in rounds or range(form.rounds):
+            out.setdefault(r, {"$begin": form.definition["$begin"]})[name] = body
+    return out
+
+
 def limit_diagnostics(call: CompiledPack, form: DurableForm | None = None) -> list[Diagnostic]:
-    """What durable_rules would refuse in this call, located in the pack."""
+    """What durable_rules would refuse (or mishandle) in this call, located in the pack.
+
+    Every limit of ``fundrules.runtime.durable_limits`` is checked: the ruleset as a whole, each
+    round's part of it for the assert-time stack (an assertion walks only its round), the
+    working fact's properties and every numeric constant.
+    """
     form = form or durable_form(call)
+    seen: set[tuple[str, str | None]] = set()
     out: list[Diagnostic] = []
+
+    def add(violation: LimitViolation) -> None:
+        rule_id = violation.rule.split("#")[0] if violation.rule else None
+        if (violation.limit, rule_id) in seen:
+            return
+        seen.add((violation.limit, rule_id))
+        rule = call.by_id.get(rule_id) if rule_id else None
+        what = f"rule `{rule_id}`" if rule is not None else f"call `{call.call}`"
+        out.append(_located(call, rule, f"durable_rules cannot run {what} of pack "
+                            f"`{call.pack}`: {violation.explanation}", _HINT))
+
+    for violation in ruleset_limit_violations(form.definition, {}):
+        if violation.limit != "alpha-stack":
+            add(violation)
+    for part in _rounds(form).values():
+        for violation in ruleset_limit_violations(part):
+            if violation.limit == "alpha-stack":
+                add(violation)
     count = sum(len(p) for p in form.props.values()) + len(form.facts) + _RESERVED_PROPERTIES
-    if count > MAX_PROPERTIES:
-        out.append(_located(call, None, f"call `{call.call}` needs {count} properties on "
-                            f"durable_rules' working fact; durable_rules allows "
-                            f"{MAX_PROPERTIES}", "read fewer inputs or split the pack, or "
-                            "use `backend=\"python\"`"))
+    for violation in fact_property_violations(count + 1):  # + "id", which durable adds
+        add(violation)
+    for rule in call.rules:
+        for leaf in leaves(rule.cond):
+            for v in leaf.value if isinstance(leaf.value, tuple) else (leaf.value,):
+                for violation in constant_violations(v):
+                    add(dataclasses.replace(violation, rule=rule.id))
     return out

@@ -129,7 +129,7 @@ def test_6_errors_inside_actions_are_raised_not_swallowed(fr_applicant):
     assert info.value.diagnostics[0].code == "engine-failure"
     assert "FR-C3#met" in info.value.diagnostics[0].message
     unfinished = DurableBackend().prepare(pack)
-    object.__setattr__(unfinished.form, "strata", 1)  # stops before the rules reading others
+    object.__setattr__(unfinished.form, "rounds", 1)  # stops before the rules reading others
     with pytest.raises(EngineError, match="before deciding every rule"):
         unfinished.run(values)
     assert DurableBackend().prepare(pack).run(values)[0]["eligible"] == "met"

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
+from fundrules.policies.ir import ItemField, ItemGreatest, ItemLeast
 from fundrules import Applicant, Award, Decision
 from fundrules.runtime.decide import _NO_WINDOW
 from fundrules.testing import absent_paths, applicants, applicants_for, filled
@@ -145,9 +146,9 @@ def _not_reported(applicant: Applicant, pack_id: str) -> set[str]:
     out: set[str] = set()
     for compiled in ENGINE.pack(pack_id).calls.values():
         for m in compiled.measures:
-            if m.value is None or m.value.kind not in ("greatest", "least"):
+            if not isinstance(m.value, ItemGreatest | ItemLeast):
                 continue
-            members = [a.field for a in m.value.args if a.kind == "field" and a.field]
+            members = [a.field for a in m.value.args if isinstance(a, ItemField)]
             for i, item in enumerate(getattr(applicant, m.over) or ()):
                 given_ = [f for f in members if getattr(item, f) is not None]
                 if given_:

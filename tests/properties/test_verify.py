@@ -109,7 +109,7 @@ def test_an_exclusion_that_catches_every_eligible_applicant_is_found(tmp_path: P
     seen = _decide(path, finding)  # every criterion met, excluded all the same
     criteria = {k: v for k, v in seen.items() if k.startswith("FR-C") or k == "FR-NR"}
     assert set(criteria.values()) == {"met"} and seen["window"] == "met"
-    assert seen["FR-BUSY"] == "met" and seen["@outcome"] == "ineligible"
+    assert seen["FR-BUSY"] == "unmet" and seen["@outcome"] == "ineligible"  # excluded
 
 
 def test_the_command_exits_1_on_an_error_and_prints_the_witness(

@@ -20,6 +20,7 @@ LAYERS = [
     ("fundrules._applicant_errors", 1),
     ("fundrules.policies", 2),
     ("fundrules.runtime.semantics", 3), ("fundrules.runtime.walk", 3),
+    ("fundrules.runtime.durable_limits", 3),
     ("fundrules.runtime.facts", 4), ("fundrules.runtime.decide", 4),
     ("fundrules.runtime.durable_form", 4), ("fundrules.runtime.python_backend", 4),
     ("fundrules.runtime.evaluation", 5), ("fundrules.runtime", 5), ("fundrules.engine", 5),

@@ -20,7 +20,7 @@ pytest.importorskip("durable_rules_engine")
 import durable_rules_engine as core
 from durable import engine
 
-from fundrules._durable_limits import (
+from fundrules.runtime.durable_limits import (
     MAX_PROPERTIES_PER_FACT,
     LimitViolation,
     constant_violations,

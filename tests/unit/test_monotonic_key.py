@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fundrules.policies.ir import IncomeInput, MeasureInput
 from fundrules import PackError
 from fundrules.policies.pack import load_pack_text
 from tests.unit.test_broken_packs import BASE
@@ -24,8 +25,8 @@ def _lines(text: str) -> int:
 
 def test_valid_declarations_compile_to_each_calls_input_keys() -> None:
     pack = load_pack_text(_VALID, file="demo.yaml")
-    expected = (("more", "m:activity_days", "lose_eligibility"),
-                ("less", "income:2019:gross", "lower_award"))
+    expected = (("more", MeasureInput("activity_days", "number"), "lose_eligibility"),
+                ("less", IncomeInput("2019", "gross"), "lower_award"))
     assert {call: c.monotonic for call, c in pack.calls.items()} == {
         "spring": expected, "autumn": expected}
     assert pack.model.monotonic[0].says == {"en": "More days never make an eligible applicant "
