@@ -293,3 +293,21 @@ def test_a_quote_is_a_mapping_by_language() -> None:
     text = BASE.replace("    then: intermittent\n",
                         "    then: intermittent\n    quote: \"intermittent du spectacle\"\n")
     assert [r[0] for r in _diagnosed(text)] == ["wrong-type"]
+
+
+@pytest.mark.parametrize("stem", ["es-academia-netflix", "fr-netflix-audiens", "it-ifc-netflix",
+                                  "uk-film-tv-charity"])
+def test_each_fund_page_shows_the_packs_not_encoded_list_and_quotes(stem: str) -> None:
+    from fundrules.policies.pack import load_pack
+
+    root = Path(__file__).resolve().parents[2]
+    pack = load_pack(root / "policies" / f"{stem}.yaml")
+    page = (root / "docs" / "funds" / f"{stem}.md").read_text(encoding="utf-8")
+    assert pack.not_encoded, "every built-in pack accounts for what it does not decide"
+    for item in pack.not_encoded:
+        assert f"| `{item.id}` | {item.confidence} |" in page
+    model = pack.model
+    tiers = model.award.tiers or () if model.award else ()
+    for rule in (*model.rules, *model.exclusions, *tiers):
+        for text in (rule.quote or {}).values():
+            assert f"«{text}»" in page, rule.id
