@@ -57,6 +57,9 @@ CODES: dict[str, str] = {
     "window-order": "a window closes before it opens",
     "unknown-parameter": "a call overrides a parameter the pack does not declare",
     "unknown-plugin": "a condition uses a plugin predicate that no installed package registers",
+    "missing-cite": "a rule, exclusion, award tier or call window cites no source",
+    "unused-parameter": "a parameter that no condition, window, switch or message uses",
+    "name-shadowed": "a parameter, fact or measure has the name of another name it hides",
     "engine-limit": "the pack exceeds a limit of the rules engine",
     "engine-failure": "the rules engine failed on an applicant (a fundrules bug: report it)",
     # applicants and packs at run time

@@ -106,10 +106,6 @@ _PACK_DOCS: dict[str, dict[str, str]] = {
         "within": "Only the days inside this window count: a window parameter's name, or "
                   "`[from, to]` (both included) with dates, date parameters or "
                   "`months_before(submitted_date, 12)`.",
-        "reads": "What `within` reads of an engagement: `worked_days` (default: the days "
-                 "worked inside the window, from `work_dates` or bounded by the calendar) "
-                 "or `contract_overlap` (the engagement counts, whole, when its contract "
-                 "period overlaps the window by a day).",
         "description": "What the measure counts, in words.",
     },
     "RuleModel": {

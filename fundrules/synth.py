@@ -172,6 +172,7 @@ def _britain(d: _Draw, a: dict[str, Any], window: int) -> None:
     d.known(needs, "savings", d.money(2500, 1.1, "GBP"))
     if d.chance(0.9):
         a["needs"] = needs
+    d.known(a, "prior_awards", [])  # the ERF pays one award a person: none had one yet
 
 
 def _italy(d: _Draw, a: dict[str, Any], window: int) -> None:

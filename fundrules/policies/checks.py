@@ -7,12 +7,15 @@ after every condition has been resolved.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from typing import Literal, Protocol
 
+from fundrules.policies import conditions as c
+from fundrules.policies.fields import APPLICANT_FIELDS, ITEM_FIELDS
 from fundrules.policies.ir import CompiledRule, Input
 from fundrules.policies.loader import Node
-from fundrules.policies.model import PackModel, suggest
+from fundrules.policies.model import AwardModel, PackModel, TierModel, suggest
 from fundrules.policies.resolve import Resolver, Scope
 
 __all__ = ["levels", "monotonic_declarations", "order_rules", "pack_checks"]
@@ -63,6 +66,193 @@ def pack_checks(report: Report, node_at: NodeAt, pack: PackModel) -> None:
                    f"`{rule.id}`", "combine the conditions into one rule with `or`",
                    node_at("rules", i, "then"))
         concluded.setdefault(rule.then, rule.id)
+    _not_encoded_ids(report, node_at, pack, seen)
+    missing_cites(report, node_at, pack)
+    unused_parameters(report, node_at, pack)
+    shadowed_names(report, node_at, pack)
+
+
+def _not_encoded_ids(report: Report, node_at: NodeAt, pack: PackModel,
+                     encoded: dict[str, str]) -> None:
+    """A criterion is either encoded (a rule id) or accounted for once in `not_encoded:`."""
+    listed: dict[str, int] = {}
+    for i, item in enumerate(pack.not_encoded):
+        node = node_at("not_encoded", i, "id")
+        if item.id in encoded:
+            report("duplicate-id", f"`{item.id}` is listed under `not_encoded:` but a rule "
+                   f"has that id (at {encoded[item.id]})", "remove the `not_encoded` entry, "
+                   "or name the part of the criterion the rule does not decide, e.g. "
+                   f"`{item.id}.residence`", node)
+        elif item.id in listed:
+            report("duplicate-id", f"`{item.id}` is listed twice under `not_encoded:` (also "
+                   f"at line {node_at('not_encoded', listed[item.id], 'id').mark.line})",
+                   "keep one entry and join the reasons", node)
+        listed.setdefault(item.id, i)
+
+
+def _awards(pack: PackModel) -> Iterator[tuple[AwardModel, tuple[str | int, ...]]]:
+    if pack.award is not None:
+        yield pack.award, ("award",)
+    for i, call in enumerate(pack.calls):
+        if call.award is not None:
+            yield call.award, ("calls", i, "award")
+
+
+_CITE_HINT = "add `cite:` with the id of the source under `sources:` that states it"
+
+
+def missing_cites(report: Report, node_at: NodeAt, pack: PackModel) -> None:
+    """Every rule, exclusion, award tier and call window cites a source (a warning).
+
+    A decision gives each criterion's sources; one without `cite:` gives `source: null`,
+    which an auditor cannot check. The pack still decides the same, hence a warning.
+    """
+    for section, rules in (("rules", pack.rules), ("exclusions", pack.exclusions)):
+        kind = "rule" if section == "rules" else "exclusion"
+        for i, rule in enumerate(rules):
+            if not rule.cite:
+                report("missing-cite", f"{kind} `{rule.id}` cites no source", _CITE_HINT,
+                       node_at(section, i, "id"), severity="warning")
+    for award, base in _awards(pack):
+        if award.tiers is None:
+            if not award.cite:
+                report("missing-cite", "the award cites no source", _CITE_HINT,
+                       node_at(*base, "kind"), severity="warning")
+            continue
+        for i, tier in enumerate(award.tiers):
+            if not tier.cite:
+                name = f"award tier `{tier.id}`" if tier.id else f"award tier {i + 1}"
+                report("missing-cite", f"{name} cites no source", _CITE_HINT,
+                       node_at(*base, "tiers", i, "id" if tier.id else "amount"),
+                       severity="warning")
+    for i, call in enumerate(pack.calls):
+        if not call.cite:
+            report("missing-cite", f"the window of call `{call.id}` cites no source",
+                   _CITE_HINT + " (the call's `cite:` is the window's)",
+                   node_at("calls", i, "window"), severity="warning")
+
+
+_WORD = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _names_in(text: str) -> set[str]:
+    """Names a condition or bound reads; every word when it does not parse (reported elsewhere)."""
+    try:
+        return c.names(c.parse(text))
+    except c.ConditionSyntaxError:
+        return set(_WORD.findall(text))
+
+
+def _used_names(pack: PackModel) -> set[str]:
+    """Every name read by a condition, window, switch, monotonic input or message."""
+    texts: list[str] = [pack.eligible]
+    messages: list[str] = []
+    for rule in (*pack.rules, *pack.exclusions):
+        texts.append(rule.when)
+        messages += (rule.message or {}).values()
+    used: set[str] = {r.enabled for r in (*pack.rules, *pack.exclusions)
+                      if isinstance(r.enabled, str)}
+    for award, _ in _awards(pack):
+        tiers: tuple[TierModel | AwardModel, ...] = (*(award.tiers or ()), award)
+        for tier in tiers:
+            when = getattr(tier, "when", None)
+            texts += [when] if when else []
+            messages += (tier.message or {}).values()
+    for call in pack.calls:
+        texts += [call.eligible] if call.eligible else []
+    for measure in pack.measures.values():
+        texts += [t for t in (measure.where, measure.sum) if t]
+        if isinstance(measure.within, str):
+            used.add(measure.within)
+        elif measure.within is not None:
+            texts += list(measure.within)
+    for decl in pack.monotonic:
+        texts += [t for t in (decl.more, decl.less) if t]
+    for text in texts:
+        used |= _names_in(text)
+    for text in messages:
+        used |= set(re.findall(r"\{([a-z][a-z0-9_]*)\}", text))
+    return used
+
+
+def _key_node(node_at: NodeAt, *path: str) -> Node:
+    """The node of a mapping's key itself (a parameter's or a measure's name), to point at."""
+    parent, value = node_at(*path[:-1]), node_at(*path)
+    mark = parent.key_marks.get(path[-1], value.mark)
+    return dataclasses.replace(value, mark=mark)
+
+
+def unused_parameters(report: Report, node_at: NodeAt, pack: PackModel) -> None:
+    """A parameter nothing reads is a warning: a call overriding it would change nothing."""
+    used = _used_names(pack)
+    for name in pack.parameters:
+        if name not in used:
+            report("unused-parameter", f"parameter `{name}` is not used by any condition, "
+                   "window, `enabled:` switch or message", "use it, or remove it (and the "
+                   "calls' overrides of it)", _key_node(node_at, "parameters", name),
+                   severity="warning")
+
+
+#: Values written bare in conditions (`status == intermittent`), with the field they belong to.
+_ENUM_VALUES: dict[str, str] = {
+    value: field.name
+    for fields in (APPLICANT_FIELDS, *ITEM_FIELDS.values())
+    for field in fields.values() if field.kind == "symbol" for value in field.values}
+_ITEM_FIELDS: dict[str, str] = {name: over for over, fields in ITEM_FIELDS.items()
+                                for name in fields}
+#: Facts the compiler concludes itself in every call.
+_RESERVED_FACTS = {"window": "the call's window criterion", "eligible": "the eligibility outcome"}
+
+
+def shadowed_names(report: Report, node_at: NodeAt, pack: PackModel) -> None:
+    """A parameter, fact or measure must not take a name that another name already has.
+
+    Conditions look names up in one order (parameter, fact, measure, applicant field, item
+    field; a bare word compared with a field is that field's value unless a parameter has
+    the name), so a clash silently reads the wrong thing: a fact renamed to a parameter's
+    name makes every condition read the parameter instead. A fact may share a name with an
+    enumeration value (`then: intermittent` beside `status == intermittent`): facts are
+    never read where a value is expected, so nothing is hidden.
+    """
+    params = set(pack.parameters)
+
+    def clash(code_node: Node, what: str, name: str, other: str, fix: str) -> None:
+        report("name-shadowed", f"{what} `{name}` has the name of {other}, so conditions "
+               "cannot tell them apart", fix, code_node)
+
+    for name in pack.parameters:
+        node = _key_node(node_at, "parameters", name)
+        if name in APPLICANT_FIELDS:
+            clash(node, "parameter", name, f"the applicant field `{name}`", "rename the parameter")
+        elif name in _ITEM_FIELDS:
+            clash(node, "parameter", name, f"the field `{name}` of `{_ITEM_FIELDS[name]}`",
+                  "rename the parameter")
+        elif name in _ENUM_VALUES:
+            clash(node, "parameter", name, f"a value of `{_ENUM_VALUES[name]}`",
+                  "rename the parameter")
+    for name in pack.measures:
+        node = _key_node(node_at, "measures", name)
+        if name in params:
+            clash(node, "measure", name, "a parameter", "rename the measure or the parameter")
+        elif name in APPLICANT_FIELDS:
+            clash(node, "measure", name, f"the applicant field `{name}`", "rename the measure")
+        elif name in _ENUM_VALUES:
+            clash(node, "measure", name, f"a value of `{_ENUM_VALUES[name]}`",
+                  "rename the measure")
+    for i, rule in enumerate(pack.rules):
+        fact = rule.then
+        if fact is None:
+            continue
+        node = node_at("rules", i, "then")
+        if fact in params:
+            clash(node, "fact", fact, "a parameter (conditions read the parameter)",
+                  "rename the fact (and where `eligible:` and other rules read it)")
+        elif fact in pack.measures:
+            clash(node, "fact", fact, "a measure", "rename the fact or the measure")
+        elif fact in APPLICANT_FIELDS:
+            clash(node, "fact", fact, f"the applicant field `{fact}`", "rename the fact")
+        elif fact in _RESERVED_FACTS:
+            clash(node, "fact", fact, _RESERVED_FACTS[fact], "rename the fact")
 
 
 def _shared_calls(pack: PackModel, a: str, b: str) -> bool:

@@ -23,6 +23,7 @@ __all__ = [
     "CallModel",
     "MeasureModel",
     "MonotonicModel",
+    "NotEncodedModel",
     "PackModel",
     "RuleModel",
     "SourceModel",
@@ -48,6 +49,13 @@ def _as_tuple(value: object) -> object:
 Refs = Annotated[tuple[Annotated[str, Field(pattern=_ID)], ...], BeforeValidator(_as_tuple)]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 Messages = dict[Lang, Text]
+#: The source's own words, by the language they are written in (any ISO 639-1 code: a
+#: source may be in a language the pack's messages are not, e.g. `ca` for Catalan).
+Quote = dict[Annotated[str, Field(pattern=r"^[a-z]{2}$")], Text]
+_QUOTE = Field(description=(
+    "The source's own words for this criterion, in the source's language, as `{lang: text}` "
+    "(an ISO 639-1 code, e.g. `{fr: \"au moins 12 jours\"}`); fragments of one source are "
+    "joined by ` … `. Never a translation; absent when no wording is on record."))
 
 
 class _Model(BaseModel):
@@ -90,6 +98,7 @@ class TierModel(_Model):
     cite: Refs = ()
     settles: Refs = ()
     message: Messages | None = None
+    quote: Annotated[Quote | None, _QUOTE] = None
 
 
 class AwardModel(_Model):
@@ -104,6 +113,7 @@ class AwardModel(_Model):
     cite: Refs = ()
     settles: Refs = ()
     message: Messages | None = None
+    quote: Annotated[Quote | None, _QUOTE] = None
 
 
 class RuleModel(_Model):
@@ -120,6 +130,19 @@ class RuleModel(_Model):
     enabled: bool | Annotated[str, Field(pattern=_NAME)] = True
     priority: bool = False
     description: Text | None = None
+    quote: Annotated[Quote | None, _QUOTE] = None
+
+
+class NotEncodedModel(_Model):
+    """A criterion of the fund that the pack does not decide, and why."""
+
+    id: Annotated[str, Field(pattern=_ID, max_length=64, description=(
+        "The dossier's id of the criterion (or of the part of it), e.g. `FR-C6` or "
+        "`UK-C2.festival-screenings`."))]
+    reason: Annotated[Text, Field(description=(
+        "Why the pack does not decide it, and what happens to applicants it concerns."))]
+    confidence: Annotated[Literal["high", "medium", "low"], Field(description=(
+        "The dossier's confidence in the criterion: `high`, `medium` or `low`."))]
 
 
 class MeasureModel(_Model):
@@ -133,7 +156,11 @@ class MeasureModel(_Model):
     #: what `within` measures on an engagement: the days worked inside the window
     #: (`work_dates`, or the calendar bounds of DESIGN 5), or whether its contract
     #: period overlaps the window by a day (the whole engagement then counts)
-    reads: Literal["worked_days", "contract_overlap"] = "worked_days"
+    reads: Annotated[Literal["worked_days", "contract_overlap"], Field(description=(
+        "What `within` reads on an engagement: `worked_days` (default: the days worked inside "
+        "the window, exact with `work_dates`) or `contract_overlap` (the engagement counts, "
+        "whole, when its contract period `[start, end]` overlaps the window by a day)."))
+    ] = "worked_days"
     description: Text | None = None
 
 
@@ -198,6 +225,9 @@ class PackModel(_Model):
     eligible: Text
     award: AwardModel | None = None
     monotonic: Annotated[tuple[MonotonicModel, ...], Field(max_length=100)] = ()
+    not_encoded: Annotated[tuple[NotEncodedModel, ...], Field(max_length=500, description=(
+        "Every criterion of the fund that the pack does not decide: its id, the reason and "
+        "the dossier's confidence, so that each criterion is accounted for."))] = ()
 
 
 def suggest(name: str, candidates: object) -> str | None:

@@ -17,7 +17,7 @@ from fundrules.diagnostics import Diagnostic, PackError, UnknownPackError
 from fundrules.policies.compiler import compile_calls
 from fundrules.policies.ir import CompiledPack
 from fundrules.policies.loader import Limits, LoadResult, load_file, load_text
-from fundrules.policies.model import PackModel, build_pack
+from fundrules.policies.model import NotEncodedModel, PackModel, RuleModel, TierModel, build_pack
 
 __all__ = ["PACK_LIMITS", "Pack", "check_pack", "load_pack", "load_pack_text"]
 
@@ -36,6 +36,26 @@ class Pack:
     model: PackModel
     calls: Mapping[str, CompiledPack]
     warnings: tuple[Diagnostic, ...] = ()
+
+    @property
+    def not_encoded(self) -> tuple[NotEncodedModel, ...]:
+        """The fund's criteria this pack does not decide (``not_encoded:``), in pack order.
+
+        Each has ``id``, ``reason`` and ``confidence``; ``fundrules explain`` and the fund
+        pages show them so that every criterion of the fund is accounted for.
+        """
+        return self.model.not_encoded
+
+    def quote(self, rule_id: str) -> dict[str, str] | None:
+        """The source's own words (``quote:``) of a rule, exclusion or award tier, by language."""
+        model = self.model
+        awards = [a for a in (model.award, *(c.award for c in model.calls)) if a is not None]
+        items: list[RuleModel | TierModel] = [*model.rules, *model.exclusions]
+        items += [t for a in awards for t in (a.tiers or ())]
+        for item in items:
+            if item.id == rule_id:
+                return dict(item.quote) if item.quote else None
+        return None
 
     def compiled(self, call: str) -> CompiledPack:
         """The compiled form of one call."""

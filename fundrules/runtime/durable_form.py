@@ -28,12 +28,6 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from fundrules.runtime.durable_limits import (
-    LimitViolation,
-    constant_violations,
-    fact_property_violations,
-    ruleset_limit_violations,
-)
 from fundrules.diagnostics import Diagnostic
 from fundrules.policies.ir import (
     CAnd,
@@ -47,6 +41,12 @@ from fundrules.policies.ir import (
     COr,
     Input,
     Status,
+)
+from fundrules.runtime.durable_limits import (
+    LimitViolation,
+    constant_violations,
+    fact_property_violations,
+    ruleset_limit_violations,
 )
 from fundrules.runtime.semantics import CONNECTIVES, Quantifier, Test, comparison
 from fundrules.runtime.walk import leaves

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from fundrules.policies.ir import ItemField, ItemGreatest, ItemLeast
 from fundrules import Applicant, Award, Decision
+from fundrules.policies.ir import ItemField, ItemGreatest, ItemLeast
 from fundrules.runtime.decide import _NO_WINDOW
 from fundrules.testing import absent_paths, applicants, applicants_for, filled
 from tests.properties._support import ENGINE, PACK_IDS, as_case, outcome_view, profiled

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
-from fundrules.policies.ir import IncomeInput, Input, MeasureInput
 from fundrules import Applicant
+from fundrules.policies.ir import IncomeInput, Input, MeasureInput
 from fundrules.testing import applicants_for
 from tests.properties._support import ENGINE, PACK_IDS, as_case, profiled
 

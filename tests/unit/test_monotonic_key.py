@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fundrules.policies.ir import IncomeInput, MeasureInput
 from fundrules import PackError
+from fundrules.policies.ir import IncomeInput, MeasureInput
 from fundrules.policies.pack import load_pack_text
 from tests.unit.test_broken_packs import BASE
 
