@@ -45,7 +45,8 @@ from fundrules.runtime.walk import facts as facts_read
 from fundrules.runtime.walk import leaves, positive_leaves
 from fundrules.schema import Applicant, Award, Decision, Outcome, parse_applicant
 
-__all__ = ["CriterionExplanation", "Explanation", "FactRead", "MissingFact", "SourceRef",
+__all__ = ["CriterionExplanation", "Explanation", "FactRead", "MissingFact", "NotEncoded",
+           "SourceRef",
            "award_words", "explain", "path_words", "render_text"]
 
 
@@ -86,8 +87,17 @@ class CriterionExplanation(_Frozen):
     message: str
     condition: str | None = None
     sources: tuple[SourceRef, ...] = ()
+    quote: dict[str, str] | None = None  # the source's own words, by its language
     facts: tuple[FactRead, ...] = ()
     hints: tuple[str, ...] = ()
+
+
+class NotEncoded(_Frozen):
+    """A criterion of the fund that the pack does not decide, and why."""
+
+    id: str
+    reason: str
+    confidence: str | None = None
 
 
 class MissingFact(_Frozen):
@@ -112,6 +122,7 @@ class Explanation(_Frozen):
     eligible: str
     criteria: tuple[CriterionExplanation, ...]
     missing: tuple[MissingFact, ...]
+    not_encoded: tuple[NotEncoded, ...] = ()
 
 
 _OPS = {"lt": "<", "le": "≤", "gt": ">", "ge": "≥", "eq": "=", "ne": "≠", "in": "∈", "nin": "∉"}
@@ -127,6 +138,7 @@ def explain(engine: Engine, applicant: Applicant | Mapping[str, object], pack: s
     loaded = engine.pack(pack)
     ctx = _Context(evaluation, loaded.model, lang)
     criteria = tuple(ctx.criterion(evaluation.call.rule(r.rule), r.status, r.message)
+                     .model_copy(update={"quote": loaded.quote(r.rule)})
                      for r in decision.reasons)
     return Explanation(
         pack=decision.pack, pack_version=decision.pack_version,
@@ -135,7 +147,17 @@ def explain(engine: Engine, applicant: Applicant | Mapping[str, object], pack: s
         call=decision.call, applicant=decision.applicant, lang=lang, outcome=decision.outcome,
         award=decision.award, award_text=award_words(decision, lang),
         eligible=ctx.model_eligible(), criteria=criteria,
-        missing=tuple(MissingFact(path=p, words=path_words(p, lang)) for p in decision.missing))
+        missing=tuple(MissingFact(path=p, words=path_words(p, lang)) for p in decision.missing),
+        not_encoded=tuple(NotEncoded(id=n.id, reason=_text(n.reason, lang),
+                                     confidence=getattr(n, "confidence", None))
+                          for n in loaded.not_encoded))
+
+
+def _text(text: object, lang: str) -> str:
+    """Pack text that may be given per language."""
+    if isinstance(text, Mapping):
+        return str(text.get(lang) or text.get("en") or next(iter(text.values()), ""))
+    return str(text)
 
 
 def award_words(decision: Decision, lang: str) -> str:
@@ -363,9 +385,15 @@ def render_text(explanation: Explanation, color: bool = False) -> str:
             lines.append(indent + paint(f"{f.name} = {f.value}{about}", "dim"))
         for ref in c.sources:
             lines.append(indent + paint(f"{say('source', lang)} {ref.id}: {ref.title}", "dim"))
+        for source_lang, words in (c.quote or {}).items():
+            lines.append(indent + paint(f"{say('quote', lang)} ({source_lang}): «{words}»", "dim"))
         lines += [indent + paint(f"→ {h}", "hint") for h in c.hints]
     if e.missing:
         lines += ["", paint(say("provide", lang), "head")]
         lines += [f"  - {m.words}" for m in e.missing]
+    if e.not_encoded:
+        lines += ["", paint(say("not_encoded", lang), "head")]
+        lines += [f"  - {n.id}: {n.reason}" + (f" ({n.confidence})" if n.confidence else "")
+                  for n in e.not_encoded]
     return "\n".join(lines)
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from fundrules.diagnostics import Diagnostic
-from fundrules.policies.pack import PACK_LIMITS, check_pack
+from fundrules.policies.pack import PACK_LIMITS, inspect_pack
 from fundrules.policies.registry import builtin_pack_dir, pack_files
+from fundrules.runtime.durable_form import limit_diagnostics
 
 __all__ = ["add_parser"]
 
@@ -63,10 +64,18 @@ def _text(d: Diagnostic, lines: list[str]) -> str:
     return "\n".join([head, *_excerpt(d, lines), *tail])
 
 
+def _check(path: Path) -> list[Diagnostic]:
+    """The pack's own problems, then what durable_rules (the default engine) cannot run."""
+    pack, found = inspect_pack(path)
+    for call in pack.calls.values() if pack is not None else ():
+        found += [d for d in limit_diagnostics(call) if d not in found]
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
     """Check each pack; exit 1 on errors, 0 when there are none (warnings allowed)."""
     files = list(pack_files(args.files or [builtin_pack_dir()]))
-    found = {str(f): check_pack(f) for f in files}
+    found = {str(f): _check(f) for f in files}
     errors = sum(1 for ds in found.values() for d in ds if d.severity == "error")
     if args.format == "json":
         print(json.dumps([d.as_dict() for ds in found.values() for d in ds], indent=2,

@@ -254,7 +254,7 @@ def _rule(ctx: _Ctx, res: Resolver, scope: Scope, rule: RuleModel, path: tuple[s
     if resolved is None:
         return None
     return CompiledRule(rule.id, kind, fact, resolved[0], tuple(sorted(resolved[1])), message,
-                        rule.cite, rule.settles, rule.confidence, spot=ctx.spot(*path))
+                        rule.cite, rule.settles, rule.confidence, spot=ctx.spot(*path, "when"))
 
 
 def _enabled(ctx: _Ctx, rule: RuleModel, params: dict[str, Param], node: Node) -> bool:
@@ -293,7 +293,7 @@ def _award(ctx: _Ctx, res: Resolver, scope: Scope, award: AwardModel, base: tupl
                 rule_id = tier_id
                 rules.append(CompiledRule(tier_id, "tier", None, resolved[0],
                                           tuple(sorted(resolved[1])), message, tier.cite,
-                                          tier.settles, spot=ctx.spot(*path)))
+                                          tier.settles, spot=ctx.spot(*path, "when")))
         elif i < len(models) - 1:
             ctx.report("award-overlap", f"award tier `{tier_id}` has no `when`, so the tiers "
                        "after it can never apply", "move it last or give it a `when:`", node)

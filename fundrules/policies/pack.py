@@ -19,7 +19,7 @@ from fundrules.policies.ir import CompiledPack
 from fundrules.policies.loader import Limits, LoadResult, load_file, load_text
 from fundrules.policies.model import NotEncodedModel, PackModel, RuleModel, TierModel, build_pack
 
-__all__ = ["PACK_LIMITS", "Pack", "check_pack", "load_pack", "load_pack_text"]
+__all__ = ["PACK_LIMITS", "Pack", "check_pack", "inspect_pack", "load_pack", "load_pack_text"]
 
 #: Safety limits for pack files: real packs hold a few hundred values in a few dozen KiB.
 PACK_LIMITS = Limits(max_bytes=512 * 1024, max_nodes=20_000)
@@ -115,7 +115,12 @@ def _finish(loaded: LoadResult, file: str) -> tuple[Pack | None, list[Diagnostic
 
 def check_pack(path: str | os.PathLike[str]) -> list[Diagnostic]:
     """Every problem of a pack file (errors and warnings), never raising."""
-    return _finish(load_file(path, limits=PACK_LIMITS), str(path))[1]
+    return inspect_pack(path)[1]
+
+
+def inspect_pack(path: str | os.PathLike[str]) -> tuple[Pack | None, list[Diagnostic]]:
+    """The pack (None when it has errors) and every problem found, never raising."""
+    return _finish(load_file(path, limits=PACK_LIMITS), str(path))
 
 
 def load_pack(path: str | os.PathLike[str]) -> Pack:

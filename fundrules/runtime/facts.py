@@ -189,6 +189,12 @@ def _leaf_fields(cond: Cond | None) -> tuple[str, ...]:
 
 # --- windows --------------------------------------------------------------------------
 
+def _calendar_days(item: Any) -> int | None:
+    """The days of an engagement's contract period (``days`` never exceeds them)."""
+    start, end = getattr(item, "start", None), getattr(item, "end", None)
+    return end.toordinal() - start.toordinal() + 1 if start and end else None
+
+
 def _worked_share(item: Any, window: tuple[int, int], path: str
                   ) -> tuple[tuple[int, int] | None, Status, list[str]]:
     """(days inside, days outside) of an engagement, whether it has any inside, missing."""
@@ -309,7 +315,7 @@ class _Measure:
         if self.spec.aggregate == "count":
             return 1, 1
         assert self.spec.value is not None
-        span = share[0] + share[1] if share is not None else None
+        span = share[0] + share[1] if share is not None else _calendar_days(item)
         whole = _item_value(self.spec.value, item, self.currency, None, span)
         if whole[0] != whole[1] or whole[0] is None:  # a figure the applicant did not give
             missing += [f"{path}.{f}" for f in self.value_fields if _get(item, f) is None]

@@ -20,6 +20,7 @@ a value real data can take: it is ``None`` here and an absent property in durabl
 from __future__ import annotations
 
 import dataclasses
+import functools
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias
@@ -199,8 +200,13 @@ def _outcome(quantifier: Quantifier, tests: tuple[tuple[Test, Any], ...]) -> Val
     return lambda value: any(check(value) for check in checks)
 
 
+@functools.lru_cache(maxsize=4096)
 def value_status(leaf: CLeaf) -> Callable[[Value], Status]:
-    """A leaf as a function of its input's Value (composed once)."""
+    """A leaf as a function of its input's Value.
+
+    Composed once per comparison: the one cache of the run time, bounded, keyed by the
+    compiled comparison itself (immutable pack data, never applicant data).
+    """
     (mq, mt), (uq, ut) = comparison(leaf)
     met, unmet = _outcome(mq, mt), _outcome(uq, ut)
 
@@ -302,18 +308,34 @@ def unknown_parts(cond: Cond, leaf: LeafStatus, statuses: Mapping[str, Status]
 
     Only unknown branches are followed: in ``a or b`` with ``a`` met nothing is returned;
     in ``a and b`` with ``b`` unmet nothing either. These are exactly the parts whose
-    value could still change the condition's status.
+    value could still change the condition's status. One pass over the tree.
     """
-    if status_of(cond, leaf, statuses) != "unknown":
-        return []
+    return _undecided(cond, leaf, statuses)[1]
+
+
+def _undecided(cond: Cond, leaf: LeafStatus, statuses: Mapping[str, Status]
+               ) -> tuple[Status, list[CLeaf | CFact]]:
     match cond:
-        case CLeaf() | CFact():
-            return [cond]
+        case CLeaf():
+            status = leaf(cond)
+            return status, [cond] if status == "unknown" else []
+        case CFact(rule=rule):
+            status = statuses[rule]
+            return status, [cond] if status == "unknown" else []
+        case CConst(status=status):
+            return status, []
         case CNot(operand=operand):
-            return unknown_parts(operand, leaf, statuses)
+            status, parts = _undecided(operand, leaf, statuses)
+            return NOT[status], parts
         case CAnd(operands=ops) | COr(operands=ops):
-            return [part for op in ops for part in unknown_parts(op, leaf, statuses)]
-    return []
+            met_q, unmet_q = CONNECTIVES["and" if isinstance(cond, CAnd) else "or"]
+            found = [_undecided(op, leaf, statuses) for op in ops]
+            if (all if met_q == "all" else any)(s == "met" for s, _ in found):
+                return "met", []
+            if (all if unmet_q == "all" else any)(s == "unmet" for s, _ in found):
+                return "unmet", []
+            return "unknown", [p for s, parts in found if s == "unknown" for p in parts]
+    raise AssertionError(cond)  # pragma: no cover - Cond is closed
 
 
 def trace_order(call: CompiledPack, statuses: Mapping[str, Status]) -> list[str]:

@@ -69,7 +69,18 @@ def test_an_interval_is_shown_and_the_missing_facts_are_named(engine, straddling
     assert c3.hints == (f"to decide it, provide: {words}",)
     assert [(m.path, m.words) for m in e.missing] == [("engagements[0].work_dates", words)]
     text = render_text(e)
-    assert text.endswith(f"To decide, provide:\n  - {words}")
+    assert f"To decide, provide:\n  - {words}\n\nCriteria of the fund that this pack does " \
+        "not decide:\n  - FR-C6: " in text
+
+
+def test_explain_accounts_for_every_criterion_not_encoded_and_quotes_the_source(engine,
+                                                                               fr_applicant):
+    e = explain(engine, fr_applicant, FR, "fr")
+    assert [n.id for n in e.not_encoded] == [n.id for n in engine.pack(FR).not_encoded]
+    assert e.not_encoded and all(n.reason for n in e.not_encoded)
+    c3 = _criterion(e, "FR-C3")
+    assert c3.quote == engine.pack(FR).quote("FR-C3") and c3.quote
+    assert "selon la source (fr): «" in render_text(e)
 
 
 def test_values_are_shown_as_people_read_them(engine, fr_applicant):

@@ -7,6 +7,7 @@ what another test did before.
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -83,7 +84,7 @@ def test_3_states_are_always_deleted_so_sids_never_pile_up(monkeypatch, fr_appli
     assert len(deleted) == 3000
     # never one sid for everything: consecutive evaluations use different slots, so a
     # state that could not be deleted can never leak into the next evaluation
-    assert all(a != b for a, b in zip(deleted, deleted[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(deleted))
     assert len(set(deleted)) == len(slot_names(64))
 
 
