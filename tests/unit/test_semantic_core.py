@@ -356,3 +356,15 @@ def test_dates_in_the_fund_zone_decide_the_submission_day(fr_applicant):
     early = dict(fr_applicant, submitted_at="2020-04-14T23:30:00+02:00")
     assert {r.rule: r.status for r in _both(early).reasons}["window"] == "unmet"
 
+
+
+def test_the_compiler_links_facts_to_rules_and_records_strata():
+    call = _pack(FR_TEXT).calls["main"]
+    c2 = call.rule("FR-C2")
+    assert c2.deps == ("FR-C2a", "FR-C2b") and c2.fact == "out_of_benefits"
+    assert (call.rule("FR-C2a").stratum, c2.stratum, call.rule("eligible").stratum) == (0, 1, 2)
+    assert [r.stratum for r in call.rules] == sorted(r.stratum for r in call.rules)
+    assert call.written[:3] == ("window", "FR-C1", "FR-C2a")  # reasons keep this order
+    assert {r.id for r in call.rules if r.kind == "exclusion"} <= set(call.rule("eligible").deps)
+    assert call.rule("FR-C3").spot is not None and call.rule("FR-C3").spot.path == \
+        "rules[4].when"
