@@ -9,32 +9,29 @@ from fundrules.policies.ir import CAnd, CFact, CLeaf, CNot, Cond, COr
 __all__ = ["facts", "leaves", "positive_leaves"]
 
 
-def leaves(cond: Cond | None) -> Iterator[CLeaf]:
-    """Every comparison of a condition, left to right."""
+def _nodes(cond: Cond | None) -> Iterator[Cond]:
+    """Every node of a condition, left to right (depth first)."""
+    if cond is None:
+        return
+    yield cond
     match cond:
-        case CLeaf():
-            yield cond
         case CNot(operand=operand):
-            yield from leaves(operand)
+            yield from _nodes(operand)
         case CAnd(operands=ops) | COr(operands=ops):
             for op in ops:
-                yield from leaves(op)
+                yield from _nodes(op)
         case _:
             return
+
+
+def leaves(cond: Cond | None) -> Iterator[CLeaf]:
+    """Every comparison of a condition, left to right."""
+    return (node for node in _nodes(cond) if isinstance(node, CLeaf))
 
 
 def facts(cond: Cond | None) -> Iterator[CFact]:
     """Every fact a condition reads, left to right."""
-    match cond:
-        case CFact():
-            yield cond
-        case CNot(operand=operand):
-            yield from facts(operand)
-        case CAnd(operands=ops) | COr(operands=ops):
-            for op in ops:
-                yield from facts(op)
-        case _:
-            return
+    return (node for node in _nodes(cond) if isinstance(node, CFact))
 
 
 def positive_leaves(cond: Cond) -> list[CLeaf]:
