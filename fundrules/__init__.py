@@ -14,6 +14,7 @@ from fundrules.diagnostics import (
     UnknownPackError,
 )
 from fundrules.policies.pack import Pack, check_pack, load_pack
+from fundrules.runtime.evaluation import Evaluation
 from fundrules.schema import Applicant, Award, Decision, Reason, parse_applicant
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Diagnostic",
     "Engine",
     "EngineError",
+    "Evaluation",
     "FundrulesError",
     "Pack",
     "PackError",
