@@ -17,6 +17,11 @@ __all__ = ["ENGINE", "PACK_IDS", "RANK", "as_case", "examples", "normalised", "o
 
 _PROFILE = os.environ.get("FUNDRULES_HYPOTHESIS_PROFILE", "ci")
 _SCALE = 10 if _PROFILE == "thorough" else 1
+#: The default run (``python -m pytest``) caps a property test at this many examples, so
+#: the suite stays fast; ``--run-slow`` (``FUNDRULES_RUN_SLOW=1``) and the thorough profile
+#: run each test's own number. Only the differential test asks for more (1,000 examples).
+CI_MAX_EXAMPLES = 200
+_FULL = os.environ.get("FUNDRULES_RUN_SLOW") == "1" or _PROFILE == "thorough"
 
 #: One python-backend engine over the built-in packs: whatever packs exist when the tests run.
 ENGINE = Engine(backend="python")
@@ -27,8 +32,11 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def examples(n: int) -> int:
-    """``n`` examples in the default profile, ten times more in the thorough one."""
-    return n * _SCALE
+    """``n`` examples: at most ``CI_MAX_EXAMPLES`` by default, ``n`` with ``--run-slow``.
+
+    The thorough profile runs ten times ``n``.
+    """
+    return n * _SCALE if _FULL else min(n, CI_MAX_EXAMPLES)
 
 
 def profiled(n: int) -> Callable[[_F], _F]:
