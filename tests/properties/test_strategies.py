@@ -11,6 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
@@ -109,3 +110,11 @@ def test_a_case_written_by_case_yaml_decides_as_recorded(applicant: Applicant) -
     assert again == decision
     assert case["expect"]["outcome"] == decision.outcome
     assert case["expect"]["reasons"] == {r.rule: r.status for r in decision.reasons}
+
+
+def test_a_property_test_under_100_examples_needs_a_written_reason() -> None:
+    with pytest.raises(ValueError, match="at least 100 examples"):
+        profiled(99)
+    with pytest.raises(ValueError, match="fewer_because"):
+        profiled(10, fewer_because=" ")
+    assert profiled(10, fewer_because="each example runs a 2 s search")  # allowed, with why
