@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from fundrules.cli._common import print_diagnostics
 from fundrules.diagnostics import FundrulesError
 from fundrules.policies.registry import builtin_pack_dir
-from fundrules.testing.cases import run_case_file
+from fundrules.testing.cases import BACKENDS, BackendUnavailable, run_case_file
 
 __all__ = ["add_parser"]
 
@@ -18,10 +19,13 @@ def add_parser(sub: Any) -> None:
     """Register the subcommand."""
     p = sub.add_parser("test", help="run YAML test cases",
                        description="Run the cases of case files, of folders of them, or of the "
-                       "`tests/` folder beside a pack (default: the built-in packs' cases). "
-                       "Exit 1 when a case fails, 2 when a file is malformed or none is found.")
+                       "`tests/` folder beside a pack (default: the built-in packs' cases), on "
+                       "both backends unless `--backend` names one. Exit 1 when a case fails, "
+                       "2 when a file is malformed, none is found, or a backend asked for "
+                       "cannot run here.")
     p.add_argument("paths", nargs="*", metavar="PACK_OR_DIR")
-    p.add_argument("--backend", choices=["durable", "python"], default="durable")
+    p.add_argument("--backend", choices=[*BACKENDS, "both"], default="both",
+                   help="the backend to decide with (default: both, each case on each)")
     p.set_defaults(run=run)
 
 
@@ -40,24 +44,30 @@ def _case_files(paths: list[str]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run every case; print failures in full and a summary line."""
+    """Run every case on each backend; print failures in full and a summary line."""
     files = _case_files(args.paths)
+    backends = list(BACKENDS) if args.backend == "both" else [args.backend]
     passed = failed = 0
     broken = False
     for file in files:
-        try:
-            results = run_case_file(file, args.backend)
-        except FundrulesError as exc:
-            print_diagnostics(exc.diagnostics)
-            broken = True
-            continue
-        for result in results:
-            if result.passed:
-                passed += 1
-            else:
-                failed += 1
-                print(result.report())
-    print(f"{passed} passed, {failed} failed")
+        for backend in backends:
+            try:
+                results = run_case_file(file, backend)
+            except FundrulesError as exc:
+                print_diagnostics(exc.diagnostics)
+                broken = True
+                break
+            except BackendUnavailable as exc:
+                print(f"fundrules test: {exc}; `--backend python` runs the cases on the python "
+                      "backend only", file=sys.stderr)
+                return 2
+            for result in results:
+                if result.passed:
+                    passed += 1
+                else:
+                    failed += 1
+                    print(result.report())
+    print(f"{passed} passed, {failed} failed ({' and '.join(backends)})")
     if broken or passed + failed == 0:
         return 2
     return 1 if failed else 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,18 @@ from fundrules.policies.registry import builtin_pack_dir
 from fundrules.render import award_text
 from fundrules.schema import Decision
 
-__all__ = ["Case", "CaseResult", "load_cases", "run_case_file"]
+__all__ = [
+    "BACKENDS",
+    "BackendUnavailable",
+    "Case",
+    "CaseResult",
+    "load_cases",
+    "run_case",
+    "run_case_file",
+]
+
+#: The backends every case runs on (the pytest plugin, ``fundrules test``).
+BACKENDS: tuple[str, ...] = ("durable", "python")
 
 _EXPECT_KEYS = {"outcome", "call", "award", "reasons", "missing", "trace"}
 
@@ -42,11 +54,12 @@ class Case:
 
 @dataclasses.dataclass(frozen=True)
 class CaseResult:
-    """The outcome of running one case: ``problems`` is empty when it passed."""
+    """The outcome of running one case on one backend: ``problems`` is empty when it passed."""
 
     case: Case
     decision: Decision | None
     problems: tuple[str, ...]
+    backend: str = "durable"
 
     @property
     def passed(self) -> bool:
@@ -55,7 +68,7 @@ class CaseResult:
 
     def report(self) -> str:
         """Readable failure text: the case, expected vs actual, where it is written."""
-        head = f"{self.case.file}:{self.case.line}: case {self.case.name!r}"
+        head = f"{self.case.file}:{self.case.line}: case {self.case.name!r} [{self.backend}]"
         return "\n".join([head, *(f"  {p}" for p in self.problems)])
 
 
@@ -189,30 +202,49 @@ def _same_number(a: object, b: object) -> bool:
         return False
 
 
+class BackendUnavailable(RuntimeError):
+    """The backend asked for cannot run here (durable_rules cannot be loaded)."""
+
+
 _ENGINES: dict[tuple[str, str], Engine] = {}
 
 
 def _engine_for(case_file: Path, pack_id: str, backend: str) -> Engine:
-    """The pack next to the case file (``../<pack>.yaml``) if present, else the built-in."""
+    """The pack next to the case file (``../<pack>.yaml``) if present, else the built-in.
+
+    Raises :class:`BackendUnavailable` rather than run a case on another backend than the
+    one asked for (``Engine(backend="durable")`` falls back to python, with a warning, where
+    durable_rules cannot be loaded).
+    """
     local = case_file.resolve().parent.parent / f"{pack_id}.yaml"
     path = local if local.is_file() else builtin_pack_dir() / f"{pack_id}.yaml"
     key = (str(path), backend)
     if key not in _ENGINES:
-        _ENGINES[key] = Engine([load_pack(path)], backend=backend)  # type: ignore[arg-type]
-    return _ENGINES[key]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # reported as BackendUnavailable
+            engine = Engine([load_pack(path)], backend=backend)  # type: ignore[arg-type]
+        _ENGINES[key] = engine
+    engine = _ENGINES[key]
+    if engine.backend != backend:
+        raise BackendUnavailable(f"the {backend} backend cannot run here (durable_rules cannot "
+                                 "be loaded: see docs/engines.md#installing-durable_rules)")
+    return engine
 
 
 def run_case(case: Case, backend: str = "durable") -> CaseResult:
-    """Run one case against its pack."""
+    """Run one case against its pack on ``backend`` (``durable`` or ``python``).
+
+    Raises :class:`BackendUnavailable` when that backend cannot run here.
+    """
     engine = _engine_for(Path(case.file), case.pack, backend)
     try:
         decision = engine.evaluate(case.applicant, case.pack)
     except FundrulesError as exc:
-        return CaseResult(case, None, tuple(d.format() for d in exc.diagnostics))
+        return CaseResult(case, None, tuple(d.format() for d in exc.diagnostics), backend)
     where = _criterion_lines(engine.pack(case.pack).file)
-    return CaseResult(case, decision, tuple(_compare(case.expect, decision, where)))
+    return CaseResult(case, decision, tuple(_compare(case.expect, decision, where)), backend)
 
 
 def run_case_file(path: str | os.PathLike[str], backend: str = "durable") -> list[CaseResult]:
-    """Run every case of a file."""
+    """Run every case of a file on ``backend``."""
     return [run_case(case, backend) for case in load_cases(path)]

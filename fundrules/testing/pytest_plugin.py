@@ -1,7 +1,10 @@
 """pytest plugin (entry point ``pytest11``): collects YAML case files as tests.
 
 A YAML file inside a folder named ``tests`` whose top level has ``cases:`` is a case
-file; each case becomes one test item named after the case.
+file; each case becomes one test item per backend, named after the case and the backend
+(``example 1[durable]``, ``example 1[python]``): both backends must give the expected
+decision. Where durable_rules cannot be loaded, the ``[durable]`` items are skipped with
+the reason (``-ra`` lists it); they never silently run on the python backend.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from fundrules.testing.cases import Case, load_cases, run_case
+from fundrules.testing.cases import BACKENDS, BackendUnavailable, Case, load_cases, run_case
 
 __all__ = ["pytest_collect_file"]
 
@@ -33,7 +36,9 @@ class CaseFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         for case in load_cases(self.path):
-            yield CaseItem.from_parent(self, name=case.name, case=case)
+            for backend in BACKENDS:
+                yield CaseItem.from_parent(self, name=f"{case.name}[{backend}]", case=case,
+                                           backend=backend)
 
 
 class CaseFailed(Exception):
@@ -41,14 +46,18 @@ class CaseFailed(Exception):
 
 
 class CaseItem(pytest.Item):
-    """One YAML case."""
+    """One YAML case on one backend."""
 
-    def __init__(self, *, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *, case: Case, backend: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
+        self.backend = backend
 
     def runtest(self) -> None:
-        result = run_case(self.case)
+        try:
+            result = run_case(self.case, self.backend)
+        except BackendUnavailable as exc:
+            pytest.skip(str(exc))
         if not result.passed:
             raise CaseFailed(result.report())
 
@@ -58,7 +67,7 @@ class CaseItem(pytest.Item):
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, self.case.line - 1, f"case: {self.case.name}"
+        return self.path, self.case.line - 1, f"case: {self.case.name} [{self.backend}]"
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> CaseFile | None:

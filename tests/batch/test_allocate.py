@@ -12,8 +12,9 @@ import pytest
 from fundrules import Applicant, Decision, Engine, PackError, parse_applicant
 from fundrules.allocate import Allocation, allocate, monthly_need
 from fundrules.cli import main
-from fundrules.policies.pack import load_pack_text
+from fundrules.policies.pack import Pack, load_pack_text
 from fundrules.synth import synthesize
+from fundrules.testing.cases import load_cases
 from tests.conftest import PACKS
 
 
@@ -186,3 +187,103 @@ def test_cli_rejects_a_bad_budget(it_population: Path,
     code, _, err = _run(capsys, str(it_population), "--pack", "it-ifc-netflix",
                         "--budget", "1e6")
     assert code == 2 and "expects an amount" in err
+
+
+# --- data that separates rounding, ordering by instant, cap vs budget, and ties ----------
+
+
+def _eligible_like(engine: Engine, pack_id: str, stamps: list[tuple[str, str]],
+                   pack: Pack | None = None) -> list[tuple[Decision, Applicant]]:
+    """Copies of the pack's first (eligible) YAML case, one per (id, submitted_at)."""
+    base = load_cases(PACKS / "tests" / f"{pack_id}.yaml")[0].applicant
+    people = [parse_applicant({**base, "id": ident, "submitted_at": at}) for ident, at in stamps]
+    decider = engine if pack is None else Engine([pack], backend="python")
+    pairs = list(zip(decider.evaluate_many(people, pack_id), people, strict=True))
+    assert [d.outcome for d, _ in pairs] == ["eligible"] * len(pairs)
+    return pairs
+
+
+def test_a_budget_share_is_rounded_down_to_the_cent_never_to_nearest(engine: Engine) -> None:
+    """EUR 1,000,000 among 6 is 166,666.66 each, rounded down: never over the budget.
+
+    Rounded to nearest it would be 166,666.67 each, 1,000,000.02 in all.
+    """
+    stamps = [(f"es-share-{i}", f"2020-05-2{i}T10:00:00+02:00") for i in range(6)]
+    result = allocate(_eligible_like(engine, "es-academia-netflix", stamps),
+                      engine.pack("es-academia-netflix"))
+    assert result.budget == Decimal("1000000")
+    assert result.share == Decimal("166666.66")
+    assert [g.amount for g in result.grants] == [Decimal("166666.66")] * 6
+    assert result.committed_max == Decimal("999999.96") <= result.budget
+    assert result.remainder == Decimal("0.04")
+
+
+def test_first_come_first_served_orders_by_the_instant_not_the_wall_clock(
+        engine: Engine) -> None:
+    """Three applicants of call 1 in three offsets; two awards fit.
+
+    By wall clock B (12:30) < A (18:00) < C (20:00); by instant C (14:30Z) < A (16:00Z) <
+    B (17:30Z).
+    """
+    stamps = [("it-a", "2020-05-28T18:00:00+02:00"),   # 16:00 UTC
+              ("it-b", "2020-05-28T12:30:00-05:00"),   # 17:30 UTC
+              ("it-c", "2020-05-28T20:00:00+05:30")]   # 14:30 UTC
+    pairs = _eligible_like(engine, "it-ifc-netflix", stamps)
+    result = allocate(pairs, engine.pack("it-ifc-netflix"), budget=1600)
+    assert [(g.applicant, g.rank, g.funded) for g in result.grants] == [
+        ("it-c", 1, True), ("it-a", 2, True), ("it-b", 3, False)]
+    assert result.grants[2].note == "budget spent"
+
+
+def _it_with_cap(cap: int) -> Pack:
+    text = (PACKS / "it-ifc-netflix.yaml").read_text(encoding="utf-8")
+    assert "max_awards: 1250\n" in text
+    return load_pack_text(text.replace("max_awards: 1250\n", f"max_awards: {cap}\n"),
+                          file="it-cap.yaml")
+
+
+def test_max_awards_stops_the_awards_exactly_at_the_cap_when_the_budget_would_allow_more(
+        engine: Engine) -> None:
+    """A cap of 3 and a budget of 10 awards: the cap stops them, at exactly 3.
+
+    The 3rd and 4th applicants submitted at the same instant (written in two offsets): the
+    tie is broken by id, so `it-t3a` gets the last award and `it-t3b` does not.
+    """
+    pack = _it_with_cap(3)
+    stamps = [("it-t1", "2020-05-28T12:00:00+02:00"),
+              ("it-t2", "2020-05-28T13:00:00+02:00"),
+              ("it-t3b", "2020-05-28T14:00:00+02:00"),
+              ("it-t3a", "2020-05-28T12:00:00Z"),        # the same instant as it-t3b
+              ("it-t5", "2020-05-28T15:00:00+02:00")]
+    result = allocate(_eligible_like(engine, "it-ifc-netflix", stamps, pack), pack,
+                      budget=8000)
+    assert result.max_awards == 3
+    assert [(g.applicant, g.funded) for g in result.grants] == [
+        ("it-t1", True), ("it-t2", True), ("it-t3a", True), ("it-t3b", False),
+        ("it-t5", False)]
+    assert result.funded == 3 and result.committed_max == Decimal("2400.00")
+    assert {g.note for g in result.grants if not g.funded} == {"max_awards (3) reached"}
+    assert result.remaining == Decimal("5600.00")
+
+
+def test_the_real_italian_cap_binds_when_the_budget_is_larger(
+        engine: Engine, italy: list[tuple[Decision, Applicant]]) -> None:
+    """With twice the budget, the 1,250 cap (not the money) ends the awards, at exactly 1,250."""
+    result = allocate(italy, engine.pack("it-ifc-netflix"), budget=2_000_000)
+    assert result.unfunded > 0
+    assert result.funded == 1250 and result.committed_max == Decimal("1000000.00")
+    assert {g.note for g in result.grants if not g.funded} == {"max_awards (1250) reached"}
+
+
+def test_a_budget_share_with_a_cap_shares_among_the_first_by_instant(engine: Engine) -> None:
+    """Budget share with max_awards 2: the two earliest *instants* share the budget."""
+    text = (PACKS / "es-academia-netflix.yaml").read_text(encoding="utf-8")
+    pack = load_pack_text(text.replace("budget: 1000000\n", "budget: 1000000\nmax_awards: 2\n"),
+                          file="es-cap.yaml")
+    stamps = [("es-late", "2020-05-20T09:00:00-05:00"),    # 14:00 UTC, wall clock earliest
+              ("es-first", "2020-05-20T18:00:00+05:30"),   # 12:30 UTC
+              ("es-second", "2020-05-20T15:30:00+02:00")]  # 13:30 UTC
+    result = allocate(_eligible_like(engine, "es-academia-netflix", stamps, pack), pack)
+    assert [(g.applicant, g.funded, g.amount) for g in result.grants] == [
+        ("es-first", True, Decimal("500000.00")), ("es-second", True, Decimal("500000.00")),
+        ("es-late", False, None)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -88,9 +89,66 @@ def test_check_builtin_packs_is_clean(capsys):
     assert main(["check"]) == 0
 
 
-def test_test_command_runs_the_fr_cases(capsys):
-    assert main(["test", str(ROOT / "policies" / "tests" / f"{FR}.yaml")]) == 0
-    assert capsys.readouterr().out.strip().endswith("passed, 0 failed")
+FR_CASES = ROOT / "policies" / "tests" / f"{FR}.yaml"
+
+
+def _fr_case_count() -> int:
+    from fundrules.testing.cases import load_cases
+
+    return len(load_cases(FR_CASES))
+
+
+def test_test_command_runs_the_fr_cases_on_both_backends_by_default(capsys):
+    assert main(["test", str(FR_CASES)]) == 0
+    n = _fr_case_count()
+    assert n > 10
+    assert capsys.readouterr().out.strip() == f"{2 * n} passed, 0 failed (durable and python)"
+
+
+def _break(monkeypatch, backend: str) -> None:
+    """Make one backend's evaluations fail, to see which backend a run really used."""
+    from fundrules.backends.python import PythonBackend
+    from fundrules.engine import DurableBackend
+
+    cls = DurableBackend if backend == "durable" else PythonBackend
+
+    def broken(self, pack, values):
+        raise AssertionError(f"the {backend} backend was used")
+
+    monkeypatch.setattr(cls, "run", broken)
+
+
+@pytest.mark.parametrize("backend", ["durable", "python"])
+def test_test_command_backend_option_decides_with_that_backend_only(capsys, monkeypatch,
+                                                                     backend):
+    other = "python" if backend == "durable" else "durable"
+    _break(monkeypatch, other)
+    assert main(["test", "--backend", backend, str(FR_CASES)]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"{_fr_case_count()} passed, 0 failed ({backend})")
+    with pytest.raises(AssertionError, match=f"the {other} backend was used"):
+        main(["test", "--backend", other, str(FR_CASES)])
+
+
+def test_test_command_names_the_backend_of_a_failing_case(capsys, monkeypatch, tmp_path):
+    from fundrules.backends.python import PythonBackend
+
+    real = PythonBackend.run
+
+    def all_unknown(self, pack, values):  # a python backend that never concludes `met`
+        statuses, trace = real(self, pack, values)
+        return {k: ("unknown" if v == "met" else v) for k, v in statuses.items()}, trace
+
+    monkeypatch.setattr(PythonBackend, "run", all_unknown)
+    code = main(["test", str(FR_CASES)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "case 'example 1: lighting technician" in out
+    assert "[python]" in out and "[durable]" not in out  # only the broken backend's failures
+    passed, failed = map(int, re.fullmatch(r"(\d+) passed, (\d+) failed \(durable and python\)",
+                                           out.strip().splitlines()[-1]).groups())
+    assert passed + failed == 2 * _fr_case_count()
+    assert failed == out.count("[python]") and passed >= _fr_case_count()
 
 
 def test_installed_console_script_finds_the_packs_outside_the_checkout(tmp_path):

@@ -12,11 +12,17 @@ from hypothesis import note, settings
 from fundrules import Applicant, Decision, Engine
 from fundrules.testing import case_yaml
 
-__all__ = ["ENGINE", "PACK_IDS", "RANK", "as_case", "examples", "normalised", "outcome_view",
-           "profiled"]
+__all__ = ["CI_MAX_EXAMPLES", "ENGINE", "MIN_EXAMPLES", "PACK_IDS", "RANK", "as_case", "examples",
+           "normalised", "outcome_view", "profiled"]
 
 _PROFILE = os.environ.get("FUNDRULES_HYPOTHESIS_PROFILE", "ci")
 _SCALE = 10 if _PROFILE == "thorough" else 1
+#: The default run (``python -m pytest``) caps a property test at this many examples, so
+#: the suite stays fast; ``--run-slow`` (``FUNDRULES_RUN_SLOW=1``) and the thorough profile
+#: run each test's own number (those asking for more: the differential test, 1,000; some
+#: of test_decisions, 150 and 120). No test may ask for fewer than 100 (docs/testing.md).
+CI_MAX_EXAMPLES = 100
+_FULL = os.environ.get("FUNDRULES_RUN_SLOW") == "1" or _PROFILE == "thorough"
 
 #: One python-backend engine over the built-in packs: whatever packs exist when the tests run.
 ENGINE = Engine(backend="python")
@@ -27,12 +33,25 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def examples(n: int) -> int:
-    """``n`` examples in the default profile, ten times more in the thorough one."""
-    return n * _SCALE
+    """``n`` examples: at most ``CI_MAX_EXAMPLES`` by default, ``n`` with ``--run-slow``.
+
+    The thorough profile runs ten times ``n``.
+    """
+    return n * _SCALE if _FULL else min(n, CI_MAX_EXAMPLES)
 
 
-def profiled(n: int) -> Callable[[_F], _F]:
-    """``@settings`` of the selected profile, with ``n`` examples (scaled)."""
+#: The fewest examples a property test may run in the default run without a written reason.
+MIN_EXAMPLES = 100
+
+
+def profiled(n: int, *, fewer_because: str | None = None) -> Callable[[_F], _F]:
+    """``@settings`` of the selected profile, with ``n`` examples (scaled).
+
+    ``n`` below ``MIN_EXAMPLES`` is refused unless ``fewer_because`` says why.
+    """
+    if n < MIN_EXAMPLES and not (fewer_because or "").strip():
+        raise ValueError(f"a property test runs at least {MIN_EXAMPLES} examples; "
+                         f"give `fewer_because=` to run {n}")
     parent = settings.get_profile(f"fundrules-{_PROFILE}")
     return settings(parent, max_examples=examples(n))
 

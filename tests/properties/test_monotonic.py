@@ -108,7 +108,7 @@ def _applies(pack_id: str, call: str, key: Input) -> bool:
 
 @pytest.mark.parametrize(("pack_id", "index", "says"), _CASES,
                          ids=[f"{p}: {s}" for p, _, s in _CASES])
-@profiled(80)
+@profiled(100)
 @given(data=st.data())
 def test_declared_monotonicity(pack_id: str, index: int, says: str, data: st.DataObject
                                ) -> None:

@@ -1,7 +1,9 @@
 """Short versions of benchmarks/threads.py and the soak row of benchmarks/run.py, for CI.
 
 No timing is asserted: only that threads neither crash nor change a decision, and that
-memory stays flat over many durable evaluations (states are always deleted).
+memory stays flat over many durable evaluations (states are always deleted). Each test
+also has a long version, marked ``slow`` (``python -m pytest --run-slow``): ten times the
+evaluations per thread, and 500,000 durable evaluations under the same memory bound.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from ..conftest import PACKS
 THREADS = 8
 PER_THREAD = int(os.environ.get("FUNDRULES_SOAK_PER_THREAD", "500"))
 SOAK = int(os.environ.get("FUNDRULES_SOAK_EVALUATIONS", "20000"))
+LONG_PER_THREAD = 10 * PER_THREAD
+LONG_SOAK = 500_000
 # Generous: the full benchmark's target is 5 MiB per million; a leak of one 1 KiB state per
 # evaluation would still add ~20 MiB here.
 RSS_BOUND_MIB = 8.0
@@ -50,7 +54,8 @@ def every_pack_case() -> list[tuple[str, Applicant]]:
     return items
 
 
-def _hammer(engine: Engine, items: list[tuple[str, Any]]) -> tuple[int, list[str], list[str]]:
+def _hammer(engine: Engine, items: list[tuple[str, Any]], per_thread: int
+            ) -> tuple[int, list[str], list[str]]:
     expected = [engine.evaluate(a, p) for p, a in items]
     done = [0] * THREADS
     crashes: list[str] = []
@@ -60,7 +65,7 @@ def _hammer(engine: Engine, items: list[tuple[str, Any]]) -> tuple[int, list[str
     def work(t: int) -> None:
         try:
             barrier.wait()
-            for i in range(PER_THREAD):
+            for i in range(per_thread):
                 k = (t * 97 + i) % len(items)
                 pack, applicant = items[k]
                 if engine.evaluate(applicant, pack) != expected[k]:
@@ -78,18 +83,21 @@ def _hammer(engine: Engine, items: list[tuple[str, Any]]) -> tuple[int, list[str
     return sum(done), crashes, mismatches
 
 
+@pytest.mark.parametrize("per_thread", [PER_THREAD, pytest.param(LONG_PER_THREAD,
+                                                                   marks=pytest.mark.slow)])
 @pytest.mark.parametrize("backend", ["durable", "python"])
 def test_threads_share_one_engine_without_crash_or_difference(
-        backend: str, every_pack_case: list[tuple[str, Applicant]]) -> None:
+        backend: str, per_thread: int, every_pack_case: list[tuple[str, Applicant]]) -> None:
     engine = Engine(backend=backend)  # type: ignore[arg-type]
-    done, crashes, mismatches = _hammer(engine, every_pack_case)
+    done, crashes, mismatches = _hammer(engine, every_pack_case, per_thread)
     assert crashes == []
     assert mismatches == []
-    assert done == THREADS * PER_THREAD
+    assert done == THREADS * per_thread
 
 
+@pytest.mark.parametrize("evaluations", [SOAK, pytest.param(LONG_SOAK, marks=pytest.mark.slow)])
 def test_memory_stays_flat_over_many_durable_evaluations(
-        every_pack_case: list[tuple[str, Applicant]]) -> None:
+        evaluations: int, every_pack_case: list[tuple[str, Applicant]]) -> None:
     engine = Engine()
     n = len(every_pack_case)
     for pack, applicant in every_pack_case * 2:  # warm-up: rulesets registered, caches full
@@ -97,7 +105,7 @@ def test_memory_stays_flat_over_many_durable_evaluations(
     start = _rss()
     samples = []
     outcomes: set[str] = set()
-    for i in range(SOAK):
+    for i in range(evaluations):
         pack, applicant = every_pack_case[i % n]
         outcomes.add(engine.evaluate(applicant, pack).outcome)
         if (i + 1) % 5000 == 0:
