@@ -5,8 +5,8 @@
     python benchmarks/profile_eval.py --pack all --top 30
 
 The stages are those of ``Engine.evaluate`` (fundrules/api.py): choosing the call
-(``Pack.select_call``), computing the inputs (``facts.compute_inputs``), inferring the
-statuses (the backend's ``run``), building the Decision (``decide.build_decision``).
+(``Pack.select_call``), reading the inputs (``runtime.facts.InputReader.read``), inferring
+the statuses (the prepared call's runner), building the Decision (``runtime.decide.Decider``).
 Each is timed alone over the same applicants (best of 3 passes, microseconds per
 evaluation). The numbers quoted in docs/performance.md come from this script.
 """
@@ -28,8 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _applicants import samples
 
 from fundrules import Engine
-from fundrules.runtime.decide import Decider
-from fundrules.runtime.facts import InputReader
 
 __all__ = ["main", "stages"]
 
@@ -47,17 +45,17 @@ def _best(fn: Callable[[Any], object], items: list[Any], passes: int = 3) -> flo
 def stages(engine: Engine, pack_id: str, applicants: list[Any]) -> dict[str, float]:
     """Microseconds per evaluation spent in each stage, measured one stage at a time."""
     pack = engine.pack(pack_id)
-    backend = engine._backend  # the stage itself, not the public path around it
     prepared = []
     for a in applicants:
         compiled, _ = pack.select_call(a.submitted_at, a.call if a.call in pack.calls else None)
-        values = compute_inputs(a, compiled)
-        prepared.append((a, compiled, values, backend.run(compiled, values)))
+        call = engine._prepared[pack_id][compiled.call]  # the stages, not the public path
+        values = call.reader.read(a)
+        prepared.append((a, call, values, call.runner.run(values)))
     return {
         "select_call": _best(lambda x: pack.select_call(x[0].submitted_at, None), prepared),
-        "compute_inputs": _best(lambda x: compute_inputs(x[0], x[1]), prepared),
-        "backend.run": _best(lambda x: backend.run(x[1], x[2]), prepared),
-        "build_decision": _best(lambda x: build_decision(x[1], x[0], x[2], *x[3]), prepared),
+        "read inputs": _best(lambda x: x[1].reader.read(x[0]), prepared),
+        "backend run": _best(lambda x: x[1].runner.run(x[2]), prepared),
+        "decide": _best(lambda x: x[1].decider.decide(x[0], x[2], *x[3]), prepared),
         "Engine.evaluate (all of it)": _best(lambda x: engine.evaluate(x[0], pack_id),
                                              prepared),
     }
@@ -100,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     packs = list(engine.pack_ids) if args.pack == "all" else [args.pack]
     data = samples(packs, args.generated)
     print(f"backend {args.backend}; µs per evaluation, best of 3 passes\n")
-    print("| pack | " + " | ".join(["select_call", "compute_inputs", "backend.run",
-                                     "build_decision", "Engine.evaluate"]) + " |")
+    print("| pack | " + " | ".join(["select_call", "read inputs", "backend run",
+                                     "decide", "Engine.evaluate"]) + " |")
     print("|---|---:|---:|---:|---:|---:|")
     for pack in packs:
         row = stages(engine, pack, [s.applicant for s in data[pack]])

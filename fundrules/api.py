@@ -33,8 +33,12 @@ def _make_backend(name: BackendName) -> Backend:
     try:
         from fundrules.engine import DurableBackend
     except ImportError as exc:  # pitfall 1: durable_rules does not load on Python 3.13
-        warnings.warn(f"durable_rules cannot be loaded ({exc}); using the python backend, "
-                      "which gives the same decisions", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"durable_rules cannot be loaded ({exc}); using the python backend, which gives "
+            "the same decisions. To decide with durable_rules, rebuild it (a C compiler is "
+            'needed): CPPFLAGS="-DPyEval_CallObject=PyObject_CallObject" pip install '
+            "--no-cache-dir --force-reinstall durable-rules==2.0.28 (see "
+            "docs/engines.md#installing-durable_rules)", RuntimeWarning, stacklevel=3)
         return PythonBackend()
     return DurableBackend.shared()
 

@@ -172,7 +172,7 @@ def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,
     initargs = (tuple(packs), backend, lang, keep_applicants)
     if jobs == 1 or len(head) < 2:
         worker = _Worker(*initargs)
-        for chunk in (*head, *chunks):
+        for chunk in itertools.chain(head, chunks):  # streams: never the whole input
             yield from worker.run(chunk)
         return
     for results in _parallel(itertools.chain(head, chunks), jobs, initargs, len(packs)):

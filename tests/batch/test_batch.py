@@ -199,10 +199,7 @@ class _CountingSource:
 
 
 @pytest.mark.parametrize("jobs", [
-    pytest.param(1, marks=pytest.mark.xfail(strict=True, reason=(
-        "fundrules/batch.py evaluate_inputs, jobs=1: `for chunk in (*head, *chunks)` unpacks "
-        "the whole input into a tuple before deciding the first; "
-        "`itertools.chain(head, chunks)` streams"))),
+    1,
     2,
 ])
 def test_run_batch_streams_without_reading_everything_first(jobs: int) -> None:

@@ -34,12 +34,12 @@ def test_a_case_that_fails_on_one_backend_fails_only_that_item(tmp_path: Path) -
     folder.mkdir()
     (folder / "it.yaml").write_text(IT_CASES.read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "conftest.py").write_text(textwrap.dedent("""
-        from fundrules.backends.python import PythonBackend
+        from fundrules.runtime.python_backend import PythonRunner as PythonBackend
 
         _real = PythonBackend.run
 
-        def _never_met(self, pack, values):
-            statuses, trace = _real(self, pack, values)
+        def _never_met(self, values):
+            statuses, trace = _real(self, values)
             return {k: ("unknown" if v == "met" else v) for k, v in statuses.items()}, trace
 
         PythonBackend.run = _never_met

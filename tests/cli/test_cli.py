@@ -107,12 +107,12 @@ def test_test_command_runs_the_fr_cases_on_both_backends_by_default(capsys):
 
 def _break(monkeypatch, backend: str) -> None:
     """Make one backend's evaluations fail, to see which backend a run really used."""
-    from fundrules.backends.python import PythonBackend
-    from fundrules.engine import DurableBackend
+    from fundrules.engine import DurableRunner as DurableBackend
+    from fundrules.runtime.python_backend import PythonRunner as PythonBackend
 
     cls = DurableBackend if backend == "durable" else PythonBackend
 
-    def broken(self, pack, values):
+    def broken(self, values):
         raise AssertionError(f"the {backend} backend was used")
 
     monkeypatch.setattr(cls, "run", broken)
@@ -131,12 +131,12 @@ def test_test_command_backend_option_decides_with_that_backend_only(capsys, monk
 
 
 def test_test_command_names_the_backend_of_a_failing_case(capsys, monkeypatch, tmp_path):
-    from fundrules.backends.python import PythonBackend
+    from fundrules.runtime.python_backend import PythonRunner as PythonBackend
 
     real = PythonBackend.run
 
-    def all_unknown(self, pack, values):  # a python backend that never concludes `met`
-        statuses, trace = real(self, pack, values)
+    def all_unknown(self, values):  # a python backend that never concludes `met`
+        statuses, trace = real(self, values)
         return {k: ("unknown" if v == "met" else v) for k, v in statuses.items()}, trace
 
     monkeypatch.setattr(PythonBackend, "run", all_unknown)

@@ -38,8 +38,9 @@ EXPECTED: dict[str, tuple[str, list[str], list[str]]] = {
          "ES-P1", "ES-C7", "eligible"]),
     "uk-film-tv-charity": (
         "example 1:",
-        ["window", "UK-C1", "UK-C2", "UK-C3", "UK-C2C3", "UK-C4", "UK-C5"],
-        ["window", "UK-C1", "UK-C2", "UK-C3", "UK-C4", "UK-C5", "UK-C2C3", "eligible"]),
+        ["window", "UK-C1", "UK-C2", "UK-C3", "UK-C2C3", "UK-C4", "UK-C5", "UK-C6", "UK-NR"],
+        ["window", "UK-C1", "UK-C2", "UK-C3", "UK-C4", "UK-C5", "UK-C6", "UK-NR", "UK-C2C3",
+         "eligible"]),
     "it-ifc-netflix": (  # call 2, where the exclusion IT-C6 is in force
         "example 3, call 2:",
         ["window", "IT-C1", "IT-C2-C5", "IT-C6"],

@@ -43,6 +43,7 @@ def test_without_durable_rules_the_python_backend_is_used_with_a_warning() -> No
     assert message.startswith("durable_rules cannot be loaded (")
     assert "import of durable halted" in message  # the reason, as Python gave it
     assert "using the python backend" in message
+    assert 'CPPFLAGS="-DPyEval_CallObject=PyObject_CallObject"' in message  # what to do
 
 
 def test_with_durable_rules_the_default_stays_durable() -> None:
