@@ -5,8 +5,9 @@ windows, straddles, missing facts); a seeded mutator then derives as many applic
 asked from that pool, each pushed to a bound: a pack constant or one off it, a window's
 first or last day (so engagements straddle it), an instant next to a call's opening in
 another UTC offset, cachets beyond the days of the calendar, a value next to what an
-in-band marker would have been, a field removed. Every valid applicant is decided by
-durable_rules and by the python backend; the whole Decisions must be equal (outcome,
+in-band marker would have been, a field removed. Mutants the schema refuses are skipped
+and counted: a run of N decides N valid applicants. Every one is decided by durable_rules
+and by the python backend; the whole Decisions must be equal (outcome,
 award, reasons, missing, trace), and neither may raise. The run is deterministic for a
 given seed and number of processes.
 """
@@ -220,8 +221,10 @@ def _run(pack: Pack, n: int, seed: int, pool_size: int) -> DifferentialReport:
     pool = _pool(pack, pool_size)
     rng = random.Random(seed)
     mutator = _Mutator(pack, rng)
-    for i in range(n):
+    i = 0
+    while report.decided + report.engine_errors < n and i < 4 * n:  # n valid applicants
         raw = pool[i] if i < len(pool) else mutator.mutate(rng.choice(pool))
+        i += 1
         raw["id"] = f"diff-{seed}-{i}"
         try:
             applicant = parse_applicant(raw)
