@@ -1,0 +1,89 @@
+"""A real ``fundrules serve`` on 127.0.0.1, started once for the serve tests and always stopped.
+
+The tests are skipped only when the ``serve`` extra is missing (the ``test`` extra
+installs it, so CI runs them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+for _module in ("fastapi", "uvicorn", "httpx"):
+    pytest.importorskip(_module, reason="the serve extra is not installed: "
+                                        "pip install 'fundrules[serve]'")
+
+import httpx  # noqa: E402
+
+MAX_BODY = 256 * 1024
+MAX_ITEMS = 100
+
+
+@dataclasses.dataclass
+class Server:
+    """A running server: its base URL, its decision log, its client."""
+
+    url: str
+    log: Path
+    client: httpx.Client
+    process: subprocess.Popen[bytes]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running(*args: str, timeout: float = 30.0) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``fundrules serve ARGS`` on a free port of 127.0.0.1, until /healthz answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fundrules", "serve", "--host", "127.0.0.1", "--port", str(port),
+         *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited {process.returncode}: "
+                                   + process.stderr.read().decode(errors="replace")[-2000:]
+                                   if process.stderr else "")
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not answer /healthz in {timeout} s")
+            time.sleep(0.1)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr:
+            process.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    log = tmp_path_factory.mktemp("serve") / "decisions.jsonl"
+    with running("--decision-log", str(log), "--log-inputs", "--max-body", str(MAX_BODY),
+                 "--max-items", str(MAX_ITEMS)) as (url, process), \
+            httpx.Client(base_url=url, timeout=30) as client:
+        yield Server(url, log, client, process)
