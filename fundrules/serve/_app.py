@@ -183,7 +183,7 @@ class _Service:
             self.log.record(Decision(pack=found.pack, pack_version=found.pack_version,
                                      pack_digest=loaded.digest, call=found.call,
                                      applicant=found.applicant, outcome=found.outcome,
-                                     award=found.award), raw)
+                                     award=found.award), raw, answered="explanation")
         return found
 
 

@@ -33,12 +33,17 @@ class DecisionLog:
         self._lock = threading.Lock()
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
 
-    def record(self, decision: Decision, applicant: Mapping[str, Any] | None = None) -> str:
-        """Append one line for ``decision`` and return its decision id (a UUID4)."""
+    def record(self, decision: Decision, applicant: Mapping[str, Any] | None = None, *,
+               answered: str = "decision") -> str:
+        """Append one line for ``decision`` and return its decision id (a UUID4).
+
+        ``answered`` says how the caller got it: ``decision`` or ``explanation``.
+        """
         decision_id = str(uuid.uuid4())
         line: dict[str, Any] = {
             "decision_id": decision_id,
             "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            "answered": answered,
             "pack": decision.pack,
             "pack_version": decision.pack_version,
             "pack_digest": decision.pack_digest,

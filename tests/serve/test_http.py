@@ -196,12 +196,20 @@ def test_the_decision_log_has_one_line_per_decision(server: Server, engine: Engi
                                        "applicant", "outcome", "award")} == {
             k: decision[k] for k in ("pack", "pack_version", "pack_digest", "call",
                                      "applicant", "outcome", "award")}
-        assert record["time"].endswith("+00:00")
+        assert record["time"].endswith("+00:00") and record["answered"] == "decision"
         assert record["input"]["id"] == decision["applicant"]
     assert records[0]["input"] == fr_applicant  # --log-inputs: the input as received
     invalid = server.client.post("/v1/decisions", json={"applicants": [fr_applicant, {}]})
     assert invalid.status_code == 422
     assert server.log.read_text(encoding="utf-8").count("\n") == before + len(lines)
+    server.client.post("/v1/explanations", json={"applicant": fr_applicant,
+                                                 "pack": "fr-netflix-audiens"})
+    last = json.loads(server.log.read_text(encoding="utf-8").splitlines()[-1])
+    [fr] = [r for r in records if r["pack"] == "fr-netflix-audiens"
+            and r["applicant"] == fr_applicant["id"]]
+    assert last["answered"] == "explanation"
+    assert {k: v for k, v in last.items() if k not in ("decision_id", "time", "answered")} == {
+        k: v for k, v in fr.items() if k not in ("decision_id", "time", "answered")}
 
 
 def test_a_pack_error_stops_startup_with_located_diagnostics(tmp_path: Path) -> None:
