@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,38 +47,41 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running(*args: str, timeout: float = 30.0) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``fundrules serve ARGS`` on a free port of 127.0.0.1, until /healthz answers."""
+    """``fundrules serve ARGS`` on a free port of 127.0.0.1, until /healthz answers.
+
+    The server's output goes to a temporary file, not a pipe: a pipe nobody reads would
+    stall the server once full.
+    """
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fundrules", "serve", "--host", "127.0.0.1", "--port", str(port),
-         *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited {process.returncode}: "
-                                   + process.stderr.read().decode(errors="replace")[-2000:]
-                                   if process.stderr else "")
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not answer /healthz in {timeout} s")
-            time.sleep(0.1)
-        yield url, process
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fundrules", "serve", "--host", "127.0.0.1", "--port",
+             str(port), *args], stdout=output, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    output.seek(0)
+                    raise RuntimeError(f"the server exited {process.returncode}: "
+                                       f"{output.read().decode(errors='replace')[-2000:]}")
+                try:
+                    if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not answer /healthz in {timeout} s")
+                time.sleep(0.1)
+            yield url, process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @pytest.fixture(scope="session")
