@@ -4,7 +4,8 @@ Both come from the pydantic models themselves, so they cannot drift from what fu
 accepts; this module only adds what the models do not say: a description of every pack
 key (shown by editors on hover), the short forms the models accept before validation
 (``cite: S1`` for ``cite: [S1]``), and the ``$schema``/``$id`` header. The shipped copies in
-``docs/schema/`` are the output of ``fundrules schema applicant|pack`` (a test compares them).
+``docs/schema/`` are the output of ``fundrules schema applicant|decision|pack`` (a test
+compares them).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import json
 from typing import Any
 
 from fundrules.policies.model import PackModel
-from fundrules.schema import Applicant
+from fundrules.schema import Applicant, Decision
 
-__all__ = ["SCHEMA_DIALECT", "applicant_schema", "pack_schema", "schema_text"]
+__all__ = ["SCHEMA_DIALECT", "applicant_schema", "decision_schema", "pack_schema", "schema_text"]
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _BASE_ID = "https://fundrules.invalid/schema/"  # a name, not a place: nothing is fetched
@@ -235,7 +236,14 @@ def applicant_schema() -> dict[str, Any]:
     return _header(schema, "applicant.schema.json", "fundrules applicant")
 
 
+def decision_schema() -> dict[str, Any]:
+    """The JSON Schema of a Decision as fundrules writes it (amounts are strings)."""
+    schema = copy.deepcopy(Decision.model_json_schema(mode="serialization"))
+    _tidy(schema)
+    return _header(schema, "decision.schema.json", "fundrules decision")
+
+
 def schema_text(which: str) -> str:
     """The schema as the CLI prints and docs/schema/ ships it (stable, ends with a newline)."""
-    schemas = {"applicant": applicant_schema, "pack": pack_schema}
+    schemas = {"applicant": applicant_schema, "decision": decision_schema, "pack": pack_schema}
     return json.dumps(schemas[which](), indent=2, ensure_ascii=False) + "\n"

@@ -19,6 +19,7 @@ from fundrules.cli import (
     _evaluate,
     _explain,
     _schema,
+    _serve,
     _synth,
     _test,
     _verify,
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     _explain.add_parser(sub)
     _schema.add_parser(sub)
     _verify.add_parser(sub)
+    _serve.add_parser(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""``fundrules schema applicant|pack``: the JSON Schema, for form builders and YAML editors."""
+"""``fundrules schema applicant|decision|pack``: JSON Schemas for forms, callers, editors."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ __all__ = ["add_parser"]
 
 def add_parser(sub: Any) -> None:
     """Register the subcommand."""
-    p = sub.add_parser("schema", help="print the JSON Schema of applicants or of packs",
+    p = sub.add_parser("schema", help="print the JSON Schema of applicants, decisions or packs",
                        description="Print the JSON Schema (draft 2020-12) of an applicant "
-                       "document or of a policy pack. The same files ship in docs/schema/.")
-    p.add_argument("which", choices=["applicant", "pack"])
+                       "document, of a decision or of a policy pack. The same files ship in "
+                       "docs/schema/.")
+    p.add_argument("which", choices=["applicant", "decision", "pack"])
     p.set_defaults(run=run)
 
 

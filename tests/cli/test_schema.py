@@ -13,7 +13,7 @@ from ..conftest import ROOT
 SHIPPED = ROOT / "docs" / "schema"
 
 
-@pytest.mark.parametrize("which", ["applicant", "pack"])
+@pytest.mark.parametrize("which", ["applicant", "decision", "pack"])
 def test_the_shipped_schema_is_what_the_command_prints(which, capsys):
     assert main(["schema", which]) == 0
     printed = capsys.readouterr().out
@@ -42,10 +42,19 @@ def test_the_applicant_schema_is_the_applicant_model(capsys):
 
 
 def test_an_unknown_schema_is_a_usage_error(capsys):
-    assert main(["schema", "decision"]) == 2
+    assert main(["schema", "verdict"]) == 2
     assert "invalid choice" in capsys.readouterr().err
 
 
 def test_the_french_pack_names_the_shipped_schema_for_editors():
     first = (ROOT / "policies" / "fr-netflix-audiens.yaml").read_text().splitlines()[0]
     assert first == "# yaml-language-server: $schema=../docs/schema/pack.schema.json"
+
+
+def test_the_decision_schema_is_the_decision_model(capsys):
+    main(["schema", "decision"])
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "fundrules decision"
+    assert {"pack", "pack_version", "pack_digest", "applicant", "outcome"} <= set(
+        schema["required"])
+    assert schema["properties"]["outcome"]["enum"] == ["eligible", "ineligible", "incomplete"]
