@@ -140,7 +140,10 @@ def test_nex_children_per_alpha_node() -> None:
 def test_betas_per_alpha_node() -> None:
     same = {f"r{i}": {"all": [{"m": T}]} for i in range(257)}
     assert agree(dict(list(same.items())[:255])) is None
-    assert agree(same) == 108
+    # past 255 durable_rules' own answer depends on the memory after its beta list (the
+    # 257th is refused with 108 only when that slot happens to be non-zero; otherwise it
+    # is accepted and asserting may crash): it is never run here, only predicted
+    assert predicted(same) == 108
     (v,) = ruleset_limit_violations(dict(list(same.items())[:256]))
     assert (v.limit, v.measured, v.allowed, v.code) == ("betas-per-alpha-node", 256, 255, 0)
 
