@@ -274,8 +274,12 @@ def differential(pack: Pack, n: int, *, seed: int = 0, jobs: int = 1, pool_size:
             (pack.file, share, seed * 1000 + j, min(pool_size, share))
             for j, share in enumerate(_shares(n, jobs)) if share]
         context = multiprocessing.get_context("forkserver")
-        with context.Pool(len(tasks)) as workers:
+        workers = context.Pool(len(tasks))
+        try:
             parts = workers.map(_worker, tasks)
+        finally:
+            workers.close()  # let the workers end by themselves: no broken pipes
+            workers.join()
         report = DifferentialReport(pack.id, n)
         for part in parts:
             report.merge(part)

@@ -368,3 +368,37 @@ def test_the_compiler_links_facts_to_rules_and_records_strata():
     assert {r.id for r in call.rules if r.kind == "exclusion"} <= set(call.rule("eligible").deps)
     assert call.rule("FR-C3").spot is not None and call.rule("FR-C3").spot.path == \
         "rules[4].when"
+
+
+def _tree_leaf(name: str) -> CLeaf:
+    return CLeaf(FieldInput(name, "number"), "ge", 1, True)
+
+
+@pytest.mark.parametrize(("statuses", "expected", "parts"), [
+    # (a and b) or not (c and d): every operand status decides the whole and its parts
+    ({"a": "met", "b": "met", "c": "met", "d": "met"}, "met", []),
+    ({"a": "unmet", "b": "met", "c": "met", "d": "met"}, "unmet", []),
+    ({"a": "unmet", "b": "met", "c": "unmet", "d": "unknown"}, "met", []),
+    ({"a": "unknown", "b": "met", "c": "met", "d": "met"}, "unknown", ["a"]),
+    ({"a": "unknown", "b": "unmet", "c": "met", "d": "unknown"}, "unknown", ["d"]),
+    ({"a": "unknown", "b": "unknown", "c": "unknown", "d": "met"}, "unknown", ["a", "b", "c"]),
+    ({"a": "met", "b": "met", "c": "unknown", "d": "unmet"}, "met", []),
+])
+def test_status_of_and_unknown_parts_follow_the_connective_table(statuses, expected, parts):
+    from fundrules.policies.ir import CAnd, CNot, COr
+    from fundrules.runtime.semantics import status_of, unknown_parts
+
+    a, b, c, d = (_tree_leaf(n) for n in "abcd")
+    tree = COr((CAnd((a, b)), CNot(CAnd((c, d)))))
+
+    def leaf(cond: CLeaf) -> Any:
+        return statuses[cond.input.key]
+
+    assert status_of(tree, leaf, {}) == expected
+    found = unknown_parts(tree, leaf, {})
+    assert [p.input.key for p in found] == parts  # type: ignore[union-attr]
+    # the composed closures (the python backend's form) give the same status
+    from fundrules.runtime.semantics import compile_cond
+
+    composed = compile_cond(tree, lambda cond: lambda values, st: statuses[cond.input.key])
+    assert composed(None, {}) == expected
