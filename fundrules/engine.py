@@ -244,11 +244,6 @@ class DurableBackend:
         self._next_slot = 0
         self._retired = 0
 
-    @property
-    def registered(self) -> int:
-        """How many rulesets this process registered (each stays for its lifetime)."""
-        return len(self._prepared)
-
     def prepare(self, call: CompiledPack) -> DurableRunner:
         """Register the call's ruleset once (by pack, digest and call); fail here, located."""
         key = (call.pack, call.digest, call.call)

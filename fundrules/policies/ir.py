@@ -369,8 +369,3 @@ class CompiledPack:
     def rule(self, rule_id: str) -> CompiledRule:
         """The rule with that id (KeyError if none)."""
         return self.by_id[rule_id]
-
-    @property
-    def strata(self) -> int:
-        """How many strata the rules form (at least 1)."""
-        return 1 + max((r.stratum for r in self.rules), default=0)
