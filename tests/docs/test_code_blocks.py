@@ -1,4 +1,4 @@
-"""Every ``console``, ``bash`` and ``python`` block of README.md and docs/ runs, and prints what it shows.
+"""Every console, bash and python block of README.md and docs/ runs and prints what it shows.
 
 The rules a doc follows (they are what this module checks):
 
