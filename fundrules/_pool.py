@@ -7,8 +7,11 @@ replaced and its chunk retried one input at a time.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import multiprocessing
+import os
+import sys
 from collections.abc import Iterator
 from multiprocessing import connection
 from typing import Any
@@ -21,6 +24,54 @@ __all__: list[str] = []
 
 _IN_FLIGHT = 3  # chunks held per worker (being decided or waiting for their turn to be yielded)
 _MAX_DEATHS = 5  # worker deaths in a row, with no answer between, before the batch stops
+
+
+#: What a script that starts worker processes without the guard is told (one line).
+GUARD_MESSAGE = ("processes need `if __name__ == \"__main__\":` around the script's entry point "
+                 "(see docs/batch.md)")
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """Whether an `if` test is `__name__ == "__main__"` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides)
+            and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides))
+
+
+def _unguarded_main_line() -> int | None:
+    """The line of the main script that starts processes outside its `__main__` guard.
+
+    Worker processes (``forkserver`` and ``spawn``) import the main script again; if that
+    line runs on import, every worker would start workers in turn and die. ``None`` when
+    the processes are started from a guarded line, from a function the script does not
+    call at import, or when there is no main script that workers re-run (``python -m
+    package``, an interactive session).
+    """
+    main = sys.modules.get("__main__")
+    spec_name = getattr(getattr(main, "__spec__", None), "name", None) or ""
+    path = getattr(main, "__file__", None)
+    if main is None or not path or spec_name.endswith("__main__"):
+        return None
+    frame = sys._getframe(1)
+    while frame is not None and not (frame.f_code.co_name == "<module>"
+                                     and frame.f_globals is vars(main)):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return None           # started from code the script runs later (a callback, a thread)
+    line = frame.f_lineno
+    try:
+        with open(os.fspath(path), encoding="utf-8") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_main_guard(node.test) \
+                and node.lineno <= line <= (node.end_lineno or node.lineno):
+            return None
+    return line
 
 
 class _Proc:
@@ -67,6 +118,13 @@ class _Workers:
     """The worker processes; a dead one is replaced and its chunk retried input by input."""
 
     def __init__(self, jobs: int, initargs: tuple[Any, ...], width: int) -> None:
+        line = _unguarded_main_line()
+        if line is not None:
+            main_file = getattr(sys.modules["__main__"], "__file__", None)
+            raise EngineError([Diagnostic(
+                "engine-failure", GUARD_MESSAGE, file=main_file, line=line,
+                hint="put the script's work in a function and call it under "
+                     "`if __name__ == \"__main__\":`, or use jobs=1")])
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context(
             "forkserver" if "forkserver" in methods else "spawn")

@@ -117,12 +117,13 @@ class Diagnostic:
         return dataclasses.asdict(self)
 
 
-def _sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
-    return (d.file or "", d.line or 0, d.column or 0, d.code)
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
+    # the message too: two problems at one place come out in the same order every run
+    return (d.file or "", d.line or 0, d.column or 0, d.code, d.message)
 
 
 def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """Sort by file, line, column, code; drop exact duplicates."""
+    """Sort by file, line, column, code, message; drop exact duplicates."""
     return sorted(set(diagnostics), key=_sort_key)
 
 

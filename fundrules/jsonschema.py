@@ -4,23 +4,43 @@ Both come from the pydantic models themselves, so they cannot drift from what fu
 accepts; this module only adds what the models do not say: a description of every pack
 key (shown by editors on hover), the short forms the models accept before validation
 (``cite: S1`` for ``cite: [S1]``), and the ``$schema``/``$id`` header. The shipped copies in
-``docs/schema/`` are the output of ``fundrules schema applicant|decision|pack`` (a test
-compares them).
+``docs/schema/`` are the output of ``fundrules schema applicant|decision|pack|cases`` (a
+test compares them). The schema of YAML test-case files is written here by hand (a case
+file has no pydantic model): the keys :func:`fundrules.testing.cases.load_cases` reads,
+each case's applicant being the applicant schema without its required keys (the file's
+``defaults:`` supply them).
+
+**Where editors find them.** The files ship in the wheel as ``fundrules/docs/schema/``, and the
+built-in packs as ``fundrules/_packs/`` (their cases in ``fundrules/_packs/tests/``), the same
+layout as a checkout's ``docs/schema/``, ``policies/`` and ``policies/tests/``. So one relative
+``# yaml-language-server: $schema=../docs/schema/pack.schema.json`` line (``../../`` for case
+files) resolves in both. :func:`schema_path` (``fundrules schema pack --path``) gives the file
+for packs kept elsewhere. ``$id`` is a URN: a name, never a place to fetch.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 from fundrules.policies.model import PackModel
 from fundrules.schema import Applicant, Decision
 
-__all__ = ["SCHEMA_DIALECT", "applicant_schema", "decision_schema", "pack_schema", "schema_text"]
+__all__ = [
+    "SCHEMAS",
+    "SCHEMA_DIALECT",
+    "applicant_schema",
+    "cases_schema",
+    "decision_schema",
+    "pack_schema",
+    "schema_path",
+    "schema_text",
+]
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-_BASE_ID = "https://fundrules.invalid/schema/"  # a name, not a place: nothing is fetched
+_BASE_ID = "urn:fundrules:schema:"  # a name, not a place: nothing is fetched
 
 _REF = "An id declared under `{}:`, or a list of them"
 #: Description of every pack key, by model, as a policy author needs it in an editor.
@@ -243,7 +263,70 @@ def decision_schema() -> dict[str, Any]:
     return _header(schema, "decision.schema.json", "fundrules decision")
 
 
+_STATUS = {"enum": ["met", "unmet", "unknown"]}
+_IDS = {"type": "array", "items": {"type": "string"}}
+_AMOUNT = {"type": ["string", "integer", "null"],
+           "description": "An amount as text (`\"900.00\"`), or `null` for none."}
+
+
+def cases_schema() -> dict[str, Any]:
+    """The JSON Schema of a YAML test-case file (``policies/tests/<pack>.yaml``)."""
+    applicant = applicant_schema()
+    partial = {"type": "object", "properties": applicant["properties"],
+               "additionalProperties": False,
+               "description": "Applicant fields, laid over the file's `defaults:` (top-level "
+                              "keys replace)."}
+    award = {"anyOf": [{"type": "null"}, {
+        "type": "object", "additionalProperties": False,
+        "description": "The award fields to compare (only those listed); `null`: no award.",
+        "properties": {
+            "kind": {"enum": ["fixed", "range", "monthly", "share"]},
+            "amount": _AMOUNT, "min": _AMOUNT, "max": _AMOUNT,
+            "months": {"type": ["integer", "null"]},
+            "currency": {"type": "string"}}}]}
+    expect = {
+        "type": "object", "additionalProperties": False,
+        "description": "The decision expected; only the keys given are compared.",
+        "properties": {
+            "outcome": {"enum": ["eligible", "ineligible", "incomplete"],
+                        "description": "The outcome (required in practice)."},
+            "call": {"type": "string", "description": "The id of the call chosen."},
+            "award": award,
+            "reasons": {"type": "object", "additionalProperties": _STATUS,
+                        "description": "The status of each criterion listed, by rule id."},
+            "missing": {**_IDS, "description": "The exact list of missing field paths "
+                                               "(order ignored)."},
+            "trace": {**_IDS, "description": "Rule ids in the order the engine fired them."}}}
+    case = {"type": "object", "required": ["name", "applicant", "expect"],
+            "additionalProperties": False,
+            "properties": {"name": {"type": "string", "description": "What the case checks."},
+                           "applicant": {"$ref": "#/$defs/PartialApplicant"},
+                           "expect": expect}}
+    schema = {
+        "type": "object", "required": ["pack", "cases"], "additionalProperties": False,
+        "description": "YAML test cases of a fundrules pack. Reference: docs/test-cases.md.",
+        "properties": {
+            "pack": {"type": "string", "description": "The id of the pack tested."},
+            "defaults": {"$ref": "#/$defs/PartialApplicant"},
+            "cases": {"type": "array", "items": case}},
+        "$defs": {**applicant.get("$defs", {}), "PartialApplicant": partial}}
+    return _header(schema, "cases.schema.json", "fundrules test cases")
+
+
+SCHEMAS = {"applicant": applicant_schema, "decision": decision_schema, "pack": pack_schema,
+           "cases": cases_schema}
+
+
 def schema_text(which: str) -> str:
     """The schema as the CLI prints and docs/schema/ ships it (stable, ends with a newline)."""
-    schemas = {"applicant": applicant_schema, "decision": decision_schema, "pack": pack_schema}
-    return json.dumps(schemas[which](), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(SCHEMAS[which](), indent=2, ensure_ascii=False) + "\n"
+
+
+def schema_path(which: str) -> Path | None:
+    """The shipped schema file: in the installed package, else in the source checkout."""
+    package = Path(__file__).resolve().parent
+    for folder in (package / "docs" / "schema", package.parent / "docs" / "schema"):
+        path = folder / f"{which}.schema.json"
+        if path.is_file():
+            return path
+    return None
