@@ -65,10 +65,11 @@ TIMEOUT = 60                       # seconds, for one command or one python bloc
 # instructions, which are kept free of comments. Keyed by the exact text, so that any change
 # to the block makes it unmarked again.
 NOT_RUN_ELSEWHERE = {
-    ("README.md", "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/fundrules "
-     "evaluate --pack fr-netflix-audiens examples/applicants/fr-technician-900.yaml\n"
-     "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/python -m pytest "
-     "-q\n"): "installs a fresh venv from the checkout (what this test runs in) and runs the "
+    ("README.md", "python3 -m venv .venv && CPPFLAGS=\"-DPyEval_CallObject=PyObject_CallObject\" "
+     ".venv/bin/pip install --no-cache-dir . && .venv/bin/fundrules evaluate --pack "
+     "fr-netflix-audiens examples/applicants/fr-technician-900.yaml\n"
+     "python3 -m venv .venv && CPPFLAGS=\"-DPyEval_CallObject=PyObject_CallObject\" "
+     ".venv/bin/pip install --no-cache-dir '.[test]' && .venv/bin/python -m pytest\n"): "installs a fresh venv from the checkout (what this test runs in) and runs the "
      "whole test suite",
 }
 
