@@ -82,11 +82,6 @@ class Value:
         if self.lo is not None and self.hi is not None and self.lo > self.hi:
             raise ValueError(f"empty interval {self.lo}..{self.hi}: a measure is wrong")
 
-    @property
-    def exact(self) -> bool:
-        """True when the value is known exactly."""
-        return self.sym is not None or (self.lo is not None and self.lo == self.hi)
-
 
 # --- the tables -----------------------------------------------------------------------
 

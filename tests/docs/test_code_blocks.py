@@ -69,7 +69,8 @@ NOT_RUN_ELSEWHERE = {
      ".venv/bin/pip install --no-cache-dir . && .venv/bin/fundrules evaluate --pack "
      "fr-netflix-audiens examples/applicants/fr-technician-900.yaml\n"
      "python3 -m venv .venv && CPPFLAGS=\"-DPyEval_CallObject=PyObject_CallObject\" "
-     ".venv/bin/pip install --no-cache-dir '.[test]' && .venv/bin/python -m pytest\n"): "installs a fresh venv from the checkout (what this test runs in) and runs the "
+     ".venv/bin/pip install --no-cache-dir '.[test]' && .venv/bin/python -m pytest\n"):
+        "installs a fresh venv from the checkout (what this test runs in) and runs the "
      "whole test suite",
 }
 

@@ -402,3 +402,6 @@ def test_status_of_and_unknown_parts_follow_the_connective_table(statuses, expec
 
     composed = compile_cond(tree, lambda cond: lambda values, st: statuses[cond.input.key])
     assert composed(None, {}) == expected
+    for status in ("met", "unmet"):  # a decided comparison alone leaves nothing undecided
+        assert unknown_parts(a, lambda cond, s=status: s, {}) == []
+    assert unknown_parts(a, lambda cond: "unknown", {}) == [a]
