@@ -7,7 +7,9 @@ sharing, same flat ``nextPool`` layout, same hash probing) so fundrules can repo
 each limit with the pack rule that hits it, before registering anything. It must not
 import durable_rules: it also runs where durable_rules cannot be installed.
 
-Every number here was measured by ``benchmarks/probe_durable_limits.py``.
+Every number here was measured by ``benchmarks/probe_durable_limits.py``. The module is
+longer than most on purpose: the network model, its limits and their explanations are
+one unit that follows ``rete.c`` step by step, and splitting it would hide that mapping.
 """
 
 from __future__ import annotations
