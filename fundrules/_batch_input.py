@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Literal
+from typing import Literal
 
-from fundrules.applicants import read_applicant
+from fundrules.applicants import read_applicant, strict_json
 from fundrules.diagnostics import ApplicantError, Diagnostic
 from fundrules.schema import Applicant, parse_applicant
 
@@ -37,17 +37,6 @@ class Input:
     source: str | None = None
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise ValueError(f"the key `{key[:60]}` appears twice in one object")
-        found[key] = value
-    return found
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"`{name}` is not a JSON number")
 
 
 def _parse(item: Input) -> Applicant:
@@ -60,8 +49,7 @@ def _parse(item: Input) -> Applicant:
         return parse_applicant(item.data)
     assert isinstance(item.data, str) and isinstance(item.at, int)
     try:
-        data = json.loads(item.data, object_pairs_hook=_no_duplicates,
-                          parse_constant=_no_constant)
+        data = strict_json(item.data)
     except json.JSONDecodeError as exc:
         raise ApplicantError([Diagnostic(
             "json-syntax", f"the line is not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]}",

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fundrules import __version__
 from fundrules.api import Engine
+from fundrules.applicants import strict_json
 from fundrules.diagnostics import ApplicantError, Diagnostic, EngineError, FundrulesError
 from fundrules.explain import Explanation, explain
 from fundrules.jsonschema import applicant_schema, decision_schema
@@ -60,17 +61,6 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise ValueError(f"the key `{key[:60]}` appears twice in one object")
-        found[key] = value
-    return found
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"`{name}` is not a JSON number")
 
 
 async def _read_json(request: Request, max_body: int) -> Any:
@@ -88,8 +78,7 @@ async def _read_json(request: Request, max_body: int) -> Any:
             raise too_large
         chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks), object_pairs_hook=_no_duplicates,
-                          parse_constant=_no_constant)
+        return strict_json(b"".join(chunks))
     except json.JSONDecodeError as exc:
         raise Problem.of(422, [Diagnostic(
             "json-syntax", f"the body is not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]}",
