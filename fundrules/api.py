@@ -7,41 +7,19 @@ never touches the file system.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Literal
 
-from fundrules.diagnostics import Diagnostic, PackError, UnknownPackError
+from fundrules.backends import BackendName, backend_named
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import DuplicatePackError, InvalidArgument, PackError, UnknownPackError
+from fundrules.i18n import check_lang
 from fundrules.policies.pack import Pack, load_pack
 from fundrules.policies.registry import builtin_pack_dir, entry_point_paths, pack_files
-from fundrules.runtime.evaluation import Backend, Evaluation, PreparedCall
-from fundrules.runtime.python_backend import PythonBackend
+from fundrules.runtime.evaluation import Evaluation, PreparedPack
 from fundrules.schema import Applicant, Decision, parse_applicant
 
-__all__ = ["BackendName", "Engine"]
-
-BackendName = Literal["durable", "python"]
-
-
-def _make_backend(name: BackendName) -> Backend:
-    if name == "python":
-        return PythonBackend()
-    if name != "durable":
-        raise ValueError(f"backend must be 'durable' or 'python', not {name!r}")
-    try:
-        from fundrules.engine import DurableBackend
-    except ImportError as exc:  # pitfall 1: durable_rules does not load on Python 3.13
-        warnings.warn(
-            f"durable_rules cannot be loaded ({exc}); using the python backend, which gives "
-            "the same decisions. To decide with durable_rules, rebuild it (a C compiler is "
-            'needed): CPPFLAGS="-DPyEval_CallObject=PyObject_CallObject" pip install '
-            "--no-cache-dir --force-reinstall durable-rules==2.0.28 (see "
-            "docs/engines.md#installing-durable_rules)", RuntimeWarning, stacklevel=3)
-        return PythonBackend()
-    return DurableBackend.shared()
-
+__all__ = ["Engine"]
 
 class Engine:
     """Evaluates applicants against policy packs.
@@ -59,23 +37,18 @@ class Engine:
         self._packs: dict[str, Pack] = {}
         for pack in packs:
             if pack.id in self._packs:
-                raise UnknownPackError([Diagnostic(
+                raise DuplicatePackError([Diagnostic(
                     "duplicate-id", f"two packs have the id `{pack.id}`: {pack.file} and "
                     f"{self._packs[pack.id].file}", hint="load only one of them", file=pack.file)])
             self._packs[pack.id] = pack
-        self._backend = _make_backend(backend)
-        self._prepared: dict[str, dict[str, PreparedCall]] = {}
+        self._backend = backend_named(backend)
+        self._prepared: dict[str, PreparedPack] = {}
         problems: list[Diagnostic] = []
         for pack in self._packs.values():
-            calls: dict[str, PreparedCall] = {}
-            for call_id, call in pack.calls.items():
-                try:
-                    calls[call_id] = PreparedCall.prepare(call, self._backend,
-                                                          pack.windows_text())
-                except PackError as err:  # every call of every pack is tried: all at once
-                    problems += [d if d.file != pack.id else dataclasses.replace(d, file=pack.file)
-                                 for d in err.diagnostics]
-            self._prepared[pack.id] = calls
+            try:
+                self._prepared[pack.id] = PreparedPack(pack, self._backend)
+            except PackError as err:  # every call of every pack is tried: all at once
+                problems += err.diagnostics
         if problems:
             raise PackError(problems)
 
@@ -93,7 +66,7 @@ class Engine:
         given: dict[str, Pack] = {}
         for pack in (load_pack(f) for f in pack_files(paths)):
             if pack.id in given:  # two of the user's own files claim one id
-                raise UnknownPackError([Diagnostic(
+                raise DuplicatePackError([Diagnostic(
                     "duplicate-id", f"two packs have the id `{pack.id}`: {pack.file} and "
                     f"{given[pack.id].file}", hint="load only one of them", file=pack.file)])
             given[pack.id] = pack
@@ -124,6 +97,7 @@ class Engine:
     def evaluate(self, applicant: Applicant | Mapping[str, object], pack: str | None = None,
                  *, lang: str | None = None) -> Decision:
         """Decide one applicant against one pack (the only pack, if just one is loaded)."""
+        check_lang(lang)
         person = applicant if isinstance(applicant, Applicant) else parse_applicant(applicant)
         if pack is None:
             if len(self._packs) != 1:
@@ -140,6 +114,7 @@ class Engine:
         What :meth:`evaluate` returns is this Evaluation's ``decision``; explanations and
         the verifier read the rest.
         """
+        check_lang(lang)
         person = applicant if isinstance(applicant, Applicant) else parse_applicant(applicant)
         return self._evaluate(self.pack(pack), person, lang, strict_call=True)
 
@@ -150,6 +125,7 @@ class Engine:
         An applicant's ``call`` that a pack does not have is ignored for that pack
         (its call is then chosen by ``submitted_at``).
         """
+        check_lang(lang)
         person = applicant if isinstance(applicant, Applicant) else parse_applicant(applicant)
         return [self._evaluate(p, person, lang, strict_call=False).decision
                 for p in self._packs.values()]
@@ -164,23 +140,21 @@ class Engine:
         A script that uses processes must guard its entry point with
         ``if __name__ == "__main__":``. An invalid applicant raises its error at its place.
         """
-        if jobs is not None and jobs < 1:
-            raise ValueError(f"jobs must be 1 or more, not {jobs}")
+        if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+            raise InvalidArgument([Diagnostic(
+                "invalid-argument", f"jobs must be a whole number of 1 or more, not {jobs!r}",
+                hint="pass jobs=1 (one process), jobs=N, or jobs=None (every core)",
+                path="jobs")])
+        check_lang(lang)
         if jobs == 1:
             for applicant in applicants:
                 yield self.evaluate(applicant, pack, lang=lang)
             return
-        from fundrules.batch import decide_in_parallel  # the batch layer sits above this one
+        from fundrules.parallel import decide_in_parallel  # the batch layer sits above this one
 
         yield from decide_in_parallel(self.pack(pack), applicants, lang=lang, jobs=jobs,
                                       backend="python" if self.backend == "python" else "durable")
 
     def _evaluate(self, pack: Pack, person: Applicant, lang: str | None, *,
                   strict_call: bool) -> Evaluation:
-        call = person.call
-        if call is not None and call not in pack.calls and not strict_call:
-            call = None
-        compiled, inside = pack.select_call(person.submitted_at, call)
-        fits_no_call = not inside and person.call is None and len(pack.calls) > 1
-        prepared = self._prepared[pack.id][compiled.call]
-        return prepared.evaluate(person, lang=lang, fits_no_call=fits_no_call)
+        return self._prepared[pack.id].evaluate(person, lang=lang, strict_call=strict_call)

@@ -3,26 +3,17 @@
 Problems are collected, never raised one at a time, so a policy author sees every
 mistake of a pack in one run (as pydantic's error list or Cedar's validator do).
 The set of codes is closed: :data:`CODES` is the single list, and
-``docs/errors.md`` documents each one (a test keeps the two in step).
+``docs/errors.md`` documents each one (a test keeps the two in step). The exceptions
+that carry diagnostics are in :mod:`fundrules.errors`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Literal
 
-__all__ = [
-    "CODES",
-    "ApplicantError",
-    "Diagnostic",
-    "EngineError",
-    "FundrulesError",
-    "PackError",
-    "Severity",
-    "UnknownPackError",
-    "sorted_diagnostics",
-]
+__all__ = ["CODES", "Diagnostic", "Severity", "sorted_diagnostics"]
 
 Severity = Literal["error", "warning"]
 
@@ -67,6 +58,7 @@ CODES: dict[str, str] = {
     "json-syntax": "a line of a JSON Lines input is not valid JSON",
     "unknown-pack": "no pack has that id",
     "unknown-call": "the pack has no call with that id",
+    "invalid-argument": "a function of the Python API was given a value it does not take",
     # YAML test cases
     "test-invalid": "a YAML test case is malformed",
 }
@@ -125,35 +117,3 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
 def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Sort by file, line, column, code, message; drop exact duplicates."""
     return sorted(set(diagnostics), key=_sort_key)
-
-
-class FundrulesError(Exception):
-    """Base of every exception fundrules raises on purpose.
-
-    ``diagnostics`` holds the structured problems; ``str()`` joins them.
-    """
-
-    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
-        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
-        super().__init__("\n".join(d.format() for d in self.diagnostics) or type(self).__name__)
-
-    @property
-    def errors(self) -> tuple[Diagnostic, ...]:
-        """Only the diagnostics of severity ``error``."""
-        return tuple(d for d in self.diagnostics if d.severity == "error")
-
-
-class PackError(FundrulesError):
-    """A policy pack cannot be loaded: its diagnostics say where and why."""
-
-
-class ApplicantError(FundrulesError):
-    """An applicant document does not match the applicant schema."""
-
-
-class UnknownPackError(FundrulesError):
-    """No pack (or no call of a pack) has the requested id."""
-
-
-class EngineError(FundrulesError):
-    """The rules engine failed (an internal error, reported with the pack and rule)."""

@@ -46,7 +46,8 @@ from typing import Any
 import durable_rules_engine as _engine
 from durable import engine as _durable
 
-from fundrules.diagnostics import Diagnostic, EngineError, PackError
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import EngineError, PackError
 from fundrules.policies.ir import CompiledPack, Input, Status
 from fundrules.runtime.durable_form import (
     ROUND,

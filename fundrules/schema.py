@@ -20,8 +20,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from fundrules._applicant_errors import _diagnostics
-from fundrules._applicant_models import (
+from fundrules._schema.applicant import (
     Applicant,
     Benefit,
     BenefitScheme,
@@ -29,6 +28,7 @@ from fundrules._applicant_models import (
     EmploymentStatus,
     Engagement,
     EngagementOutcome,
+    Frozen,
     Income,
     IncomeBasis,
     Money,
@@ -40,11 +40,12 @@ from fundrules._applicant_models import (
     SocialSecurity,
     Stop,
     StopCause,
-    _Frozen,
 )
-from fundrules._codes import COUNTRY_CODES, CURRENCY_CODES
-from fundrules._schema_types import _show
-from fundrules.diagnostics import ApplicantError, Diagnostic
+from fundrules._schema.codes import COUNTRY_CODES, CURRENCY_CODES
+from fundrules._schema.errors import diagnostics_of
+from fundrules._schema.types import show
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import ApplicantError
 
 __all__ = [
     "COUNTRY_CODES",
@@ -85,7 +86,7 @@ AwardKind = Literal["fixed", "range", "monthly", "share"]
 # --- the Decision (DESIGN section 6) --------------------------------------------------------
 
 
-class Award(_Frozen):
+class Award(Frozen):
     """What the applicant would receive; amounts are Decimals, dumped as strings in JSON."""
 
     kind: AwardKind
@@ -96,7 +97,7 @@ class Award(_Frozen):
     currency: str
 
 
-class Reason(_Frozen):
+class Reason(Frozen):
     """One criterion of the pack and how it was decided."""
 
     rule: str
@@ -105,7 +106,7 @@ class Reason(_Frozen):
     source: str | None = None
 
 
-class Decision(_Frozen):
+class Decision(Frozen):
     """The result of evaluating one applicant against one pack (and call)."""
 
     pack: str
@@ -129,7 +130,7 @@ def parse_applicant(data: object, *, file: str | None = None) -> Applicant:
     if isinstance(data, Applicant):
         return data
     if not isinstance(data, Mapping):
-        kind = "a list" if isinstance(data, list | tuple) else _show(data)
+        kind = "a list" if isinstance(data, list | tuple) else show(data)
         raise ApplicantError(
             [
                 Diagnostic(
@@ -144,4 +145,4 @@ def parse_applicant(data: object, *, file: str | None = None) -> Applicant:
     try:
         return Applicant.model_validate(data if isinstance(data, dict) else dict(data))
     except ValidationError as exc:
-        raise ApplicantError(_diagnostics(exc, file)) from None
+        raise ApplicantError(diagnostics_of(exc, file)) from None

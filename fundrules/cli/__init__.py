@@ -1,13 +1,14 @@
 """The ``fundrules`` command line.
 
-Exit codes (docs/cli.md): 0 success; 1 the job ran and found problems (a pack with
-errors, a failing test case); 2 bad input (an invalid applicant or pack, an unknown
-pack id, a bad option).
+Every subcommand returns an :class:`ExitCode` (docs/cli.md lists them). A closed stdout
+(``| head``) and an output that cannot be written (disk full) end with one line and their
+exit code, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 
@@ -24,18 +25,20 @@ from fundrules.cli import (
     _test,
     _verify,
 )
+from fundrules.cli._common import ExitCode, broken_pipe
+from fundrules.version import VERSION
 
-__all__ = ["main"]
+__all__ = ["ExitCode", "main"]
 
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
-EXIT_BAD_INPUT = 2
+#: Write failures that are the machine's, not fundrules': reported in one line.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS, errno.EFBIG})
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fundrules",
         description="Decide relief-fund applications with YAML policy packs.")
+    parser.add_argument("--version", action="version", version=f"fundrules {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _evaluate.add_parser(sub)
     _check.add_parser(sub)
@@ -58,8 +61,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad options, 0 on --help
         return int(exc.code or 0)
-    code: int = args.run(args)
-    sys.stdout.flush()
+    try:
+        code = ExitCode(args.run(args))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return broken_pipe()
+    except KeyboardInterrupt:
+        print(f"fundrules {args.command}: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        print(f"fundrules {args.command}: cannot write the output: "
+              f"{(exc.strerror or type(exc).__name__).lower()}", file=sys.stderr)
+        return ExitCode.OUTPUT_FAILED
     return code
 
 

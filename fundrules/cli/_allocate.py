@@ -10,11 +10,18 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from fundrules.allocate import Allocation, allocate
-from fundrules.batch import Failure, InputSource, evaluate_inputs
-from fundrules.cli._batch import add_jobs_option, backend_of, broken_pipe, progress_bar
-from fundrules.cli._common import add_engine_options, engine_from, print_diagnostics
-from fundrules.diagnostics import FundrulesError
+from fundrules.batch import Allocation, allocate
+from fundrules.cli._batch import add_jobs_option, backend_of, progress_bar
+from fundrules.cli._common import (
+    ExitCode,
+    add_engine_options,
+    broken_pipe,
+    engine_from,
+    print_diagnostics,
+)
+from fundrules.errors import FundrulesError
+from fundrules.io import InputSource
+from fundrules.parallel import Failure, evaluate_inputs
 from fundrules.schema import Applicant, Decision
 
 __all__ = ["add_parser", "allocation_text", "parse_amount"]
@@ -103,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     """Decide, allocate, print; exit 0, 1 (some inputs invalid) or 2 (could not run)."""
     try:
         if args.plot:
-            from fundrules.plots import require_matplotlib
+            from fundrules.batch.plots import require_matplotlib
 
             require_matplotlib()
         engine = engine_from(args)
@@ -111,10 +118,10 @@ def run(args: argparse.Namespace) -> int:
         source = InputSource(args.input)
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
-        return 2
+        return ExitCode.BAD_INPUT
     except ImportError as exc:
         print(f"fundrules allocate: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     invalid = 0
 
     def pairs(progress: Any) -> Iterator[tuple[Decision, Applicant]]:
@@ -135,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
             found = allocate(pairs(progress), pack, args.budget)
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
-        return 2
+        return ExitCode.BAD_INPUT
     found = found.model_copy(update={"invalid": invalid})
     try:
         if args.format == "json":
@@ -148,11 +155,11 @@ def run(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         return broken_pipe()
     if args.plot:
-        from fundrules.plots import plot_allocation
+        from fundrules.batch.plots import plot_allocation
 
         plot_allocation(found, args.plot)
         print(f"fundrules allocate: chart written to {args.plot}", file=sys.stderr)
     if invalid:
         print(f"fundrules allocate: {invalid} invalid inputs were not allocated "
               "(`fundrules batch` lists their errors)", file=sys.stderr)
-    return 1 if invalid else 0
+    return ExitCode.PROBLEMS if invalid else ExitCode.OK

@@ -13,16 +13,23 @@ import collections
 import contextlib
 import dataclasses
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
-from fundrules.api import BackendName, Engine
-from fundrules.batch import BatchResult, Failure, InputSource, default_jobs, evaluate_inputs
-from fundrules.cli._common import add_engine_options, engine_from, print_diagnostics
-from fundrules.diagnostics import FundrulesError
+from fundrules.api import Engine
+from fundrules.backends import BackendName
+from fundrules.cli._common import (
+    ExitCode,
+    add_engine_options,
+    broken_pipe,
+    engine_from,
+    print_diagnostics,
+)
+from fundrules.errors import FundrulesError
+from fundrules.io import InputSource
+from fundrules.parallel import BatchResult, Failure, default_jobs, evaluate_inputs
 from fundrules.policies.pack import Pack
 
 __all__ = [
@@ -51,13 +58,6 @@ def add_jobs_option(parser: argparse.ArgumentParser) -> None:
     """``--jobs N``: worker processes (default: every core)."""
     parser.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                         help=f"worker processes (default: every core, here {default_jobs()})")
-
-
-def broken_pipe() -> int:
-    """Stdout was closed early (``| head``): silence it and exit 141, as a shell would."""
-    with contextlib.suppress(OSError, ValueError):  # stdout may have no file descriptor
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 141
 
 
 def backend_of(engine: Engine) -> BackendName:
@@ -195,20 +195,20 @@ def run(args: argparse.Namespace) -> int:
         source = InputSource(args.input)
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
-        return 2
+        return ExitCode.BAD_INPUT
     started = time.monotonic()
     try:
         out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
     except OSError as exc:
         print(f"fundrules batch: cannot write `{args.out}`: {exc.strerror}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     try:
         with progress_bar(source) as progress:
             summary = run_batch(source, packs, out, backend=backend_of(engine),
                                 lang=args.lang, jobs=args.jobs, progress=progress)
     except KeyboardInterrupt:
         print("fundrules batch: interrupted; the output is incomplete", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return broken_pipe()
     finally:
@@ -217,4 +217,4 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.monotonic() - started
     print(f"{summary.text()}\n{seconds:.1f} s, {summary.inputs / max(seconds, 1e-9):,.0f} "
           "inputs/s", file=sys.stderr)
-    return 1 if summary.errors() else 0
+    return ExitCode.PROBLEMS if summary.errors() else ExitCode.OK

@@ -1,22 +1,44 @@
-"""Helpers shared by the subcommands: building the engine, printing diagnostics."""
+"""Helpers shared by the subcommands: exit codes, building the engine, printing diagnostics."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import enum
+import os
 import sys
 from collections.abc import Iterable
 
 from fundrules.api import Engine
+from fundrules.backends import BACKEND_NAMES
 from fundrules.diagnostics import Diagnostic
 
-__all__ = ["add_engine_options", "engine_from", "print_diagnostics"]
+__all__ = ["ExitCode", "add_engine_options", "broken_pipe", "engine_from", "print_diagnostics"]
+
+
+class ExitCode(enum.IntEnum):
+    """What every subcommand returns (docs/cli.md lists them)."""
+
+    OK = 0  #: the job ran, whatever the decisions
+    PROBLEMS = 1  #: the job ran and found problems (a pack with errors, a failing case)
+    BAD_INPUT = 2  #: invalid input: an applicant or pack, an unknown id, a bad option
+    OUTPUT_FAILED = 3  #: the output could not be written (disk full, I/O error)
+    INTERRUPTED = 130  #: stopped by Ctrl-C (as a shell reports SIGINT)
+    BROKEN_PIPE = 141  #: the reader of stdout went away (``| head``), as a shell reports
+
+
+def broken_pipe() -> ExitCode:
+    """Stdout was closed early (``| head``): silence it and exit 141, as a shell would."""
+    with contextlib.suppress(OSError, ValueError):  # stdout may have no file descriptor
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return ExitCode.BROKEN_PIPE
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:
     """``--packs PATH`` (extra pack files/folders) and ``--backend``."""
     parser.add_argument("--packs", action="append", default=[], metavar="PATH",
                         help="also load the packs in this file or folder (repeatable)")
-    parser.add_argument("--backend", choices=["durable", "python"], default="durable",
+    parser.add_argument("--backend", choices=BACKEND_NAMES, default="durable",
                         help="inference engine (default: durable)")
 
 

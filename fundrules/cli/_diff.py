@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from fundrules.batch import Input, InputSource
+from fundrules.batch import OUTCOMES, Impact, impact
 from fundrules.cli._allocate import parse_amount
-from fundrules.cli._batch import add_jobs_option, broken_pipe, progress_bar
-from fundrules.cli._common import print_diagnostics
-from fundrules.diagnostics import FundrulesError
-from fundrules.impact import OUTCOMES, Impact, impact
+from fundrules.cli._batch import add_jobs_option, progress_bar
+from fundrules.cli._common import ExitCode, broken_pipe, print_diagnostics
+from fundrules.errors import FundrulesError
+from fundrules.io import Input, InputSource
 from fundrules.policies.pack import load_pack
 
 __all__ = ["add_parser", "impact_text"]
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     """Compare; exit 0, 1 (some inputs invalid) or 2 (could not run)."""
     try:
         if args.plot:
-            from fundrules.plots import require_matplotlib
+            from fundrules.batch.plots import require_matplotlib
 
             require_matplotlib()
         old, new = load_pack(args.old), load_pack(args.new)
@@ -106,21 +106,21 @@ def run(args: argparse.Namespace) -> int:
                             jobs=args.jobs, sample=max(args.sample, 0), budget=args.budget)
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
-        return 2
+        return ExitCode.BAD_INPUT
     except ImportError as exc:
         print(f"fundrules diff: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     try:
         print(result.model_dump_json(indent=2) if args.format == "json" else impact_text(result))
         sys.stdout.flush()
     except BrokenPipeError:
         return broken_pipe()
     if args.plot:
-        from fundrules.plots import plot_impact
+        from fundrules.batch.plots import plot_impact
 
         plot_impact(result, args.plot)
         print(f"fundrules diff: chart written to {args.plot}", file=sys.stderr)
-    return 1 if result.invalid else 0
+    return ExitCode.PROBLEMS if result.invalid else ExitCode.OK
 
 
 def _counted(source: InputSource, progress: Callable[[int], None]) -> Iterator[Input]:

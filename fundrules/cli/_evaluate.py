@@ -6,10 +6,10 @@ import argparse
 import json
 from typing import Any
 
-from fundrules.applicants import read_applicant
-from fundrules.cli._common import add_engine_options, engine_from, print_diagnostics
-from fundrules.diagnostics import FundrulesError
-from fundrules.render import decision_text
+from fundrules.cli._common import ExitCode, add_engine_options, engine_from, print_diagnostics
+from fundrules.errors import FundrulesError
+from fundrules.explain import decision_text
+from fundrules.io import read_applicant
 
 __all__ = ["add_parser"]
 
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         packs = [engine.pack(p).id for p in args.pack]
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
-        return 2
+        return ExitCode.BAD_INPUT
     failed = False
     decisions = []
     for file in args.files:
@@ -54,4 +54,4 @@ def run(args: argparse.Namespace) -> int:
                          ensure_ascii=False))
     else:
         print("\n\n".join(decision_text(d) for d in decisions))
-    return 2 if failed else 0
+    return ExitCode.BAD_INPUT if failed else ExitCode.OK

@@ -14,10 +14,11 @@ import sys
 from typing import Any
 
 from fundrules.api import Engine
-from fundrules.applicants import read_applicant
-from fundrules.cli._common import print_diagnostics
-from fundrules.diagnostics import Diagnostic, FundrulesError, UnknownPackError
+from fundrules.cli._common import ExitCode, print_diagnostics
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import FundrulesError, UnknownPackError
 from fundrules.explain import explain, render_text
+from fundrules.io import read_applicant
 from fundrules.policies.pack import load_pack
 from fundrules.policies.registry import builtin_pack_dir, pack_files
 
@@ -79,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
         explanation = explain(engine, read_applicant(args.file), pack, args.lang)
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
-        return 2
+        return ExitCode.BAD_INPUT
     if args.format == "json":
         print(json.dumps(explanation.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
         print(render_text(explanation, color=_colour(args.color)))
-    return 0
+    return ExitCode.OK

@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from fundrules.jsonschema import SCHEMAS, schema_path, schema_text
+from fundrules.authoring import SCHEMAS, schema_path, schema_text
+from fundrules.cli._common import ExitCode
 
 __all__ = ["add_parser"]
 
@@ -33,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"fundrules schema: no shipped {args.which}.schema.json in this installation; "
                   f"write one with `fundrules schema {args.which} > {args.which}.schema.json`",
                   file=sys.stderr)
-            return 2
+            return ExitCode.BAD_INPUT
         print(path)
-        return 0
+        return ExitCode.OK
     sys.stdout.write(schema_text(args.which))
-    return 0
+    return ExitCode.OK

@@ -11,8 +11,8 @@ import importlib.util
 import sys
 from typing import Any
 
-from fundrules.cli._common import add_engine_options, engine_from, print_diagnostics
-from fundrules.diagnostics import FundrulesError
+from fundrules.cli._common import ExitCode, add_engine_options, engine_from, print_diagnostics
+from fundrules.errors import FundrulesError
 
 __all__ = ["add_parser"]
 
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(f"fundrules serve needs {' and '.join(missing)}: pip install 'fundrules[serve]'",
               file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     import uvicorn
 
     from fundrules.serve import DecisionLog, create_app
@@ -59,13 +59,13 @@ def run(args: argparse.Namespace) -> int:
         engine = engine_from(args)
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
-        return 2
+        return ExitCode.BAD_INPUT
     try:
         log = DecisionLog(args.decision_log, log_inputs=args.log_inputs) \
             if args.decision_log else None
     except OSError as exc:
         print(f"fundrules serve: cannot open the decision log: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     app = create_app(engine, decision_log=log, max_body=args.max_body,
                      max_items=args.max_items)
     try:
@@ -73,4 +73,4 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if log is not None:
             log.close()
-    return 0
+    return ExitCode.OK

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from fundrules.cli._batch import broken_pipe
-from fundrules.synth import COUNTRIES, synthesize_lines
+from fundrules.batch import COUNTRIES, synthesize_lines
+from fundrules.cli._common import ExitCode, broken_pipe
 
 __all__ = ["add_parser"]
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                if args.out else sys.stdout)
     except OSError as exc:
         print(f"fundrules synth: cannot write `{args.out}`: {exc.strerror}", file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     try:
         out.writelines(synthesize_lines(args.n, args.seed, country))
         out.flush()
@@ -55,4 +55,4 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
-    return 0
+    return ExitCode.OK

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fundrules.cli._common import print_diagnostics
-from fundrules.diagnostics import FundrulesError
+from fundrules.errors import FundrulesError
 from fundrules.policies.registry import builtin_pack_dir
 from fundrules.testing.cases import BACKENDS, BackendUnavailable, run_case_file
 

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fundrules.cli._common import print_diagnostics
-from fundrules.diagnostics import FundrulesError
+from fundrules.cli._common import ExitCode, print_diagnostics
+from fundrules.errors import FundrulesError
 from fundrules.policies.pack import Pack, load_pack
 
 __all__ = ["add_parser"]
@@ -53,7 +53,7 @@ def _differential(args: argparse.Namespace) -> int:
             pack = _load(name)
         except FundrulesError as exc:
             print_diagnostics(exc.diagnostics)
-            return 2
+            return ExitCode.BAD_INPUT
         report = differential(pack, args.differential, seed=args.seed, jobs=args.jobs)
         print(report.format(), flush=True)
         worst = max(worst, 1 if report.disagreements or report.engine_errors else 0)
@@ -74,24 +74,24 @@ def run(args: argparse.Namespace) -> int:
             or args.jobs < 1:
         print("fundrules verify: --budget, --differential and --jobs must be at least 1",
               file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     try:
-        from fundrules.verify import verify_pack
+        from fundrules.authoring import verify_pack
     except ImportError as exc:  # hypothesis is a test extra
         print(f"fundrules verify needs hypothesis ({exc}): pip install 'fundrules[verify]'",
               file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     if args.differential is not None:
         return _differential(args)
     if len(args.pack) != 1:
         print("fundrules verify: name one pack (several only with --differential)",
               file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     try:
         pack = _load(args.pack[0])
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
-        return 2
+        return ExitCode.BAD_INPUT
     findings, tried = verify_pack(pack, budget=args.budget)
     errors = sum(1 for f in findings if f.severity == "error")
     if args.format == "json":
@@ -105,4 +105,4 @@ def run(args: argparse.Namespace) -> int:
             print(finding.format())
         print(f"{pack.id}: {len(pack.calls)} call(s), {tried} applicants tried, "
               f"{errors} error(s), {len(findings) - errors} warning(s)")
-    return 1 if errors else 0
+    return ExitCode.PROBLEMS if errors else ExitCode.OK

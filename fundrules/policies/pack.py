@@ -13,7 +13,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from fundrules.diagnostics import Diagnostic, PackError, UnknownPackError
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import PackError, UnknownPackError
 from fundrules.policies.compiler import compile_calls
 from fundrules.policies.ir import CompiledPack
 from fundrules.policies.loader import Limits, LoadResult, load_file, load_text

@@ -4,7 +4,9 @@
 is constructed: the input reader, the backend's runner and the decision builder.
 :class:`Evaluation` is what one applicant's evaluation found; the Engine returns its
 ``decision``, explanations and the verifier read its ``statuses`` and ``values``
-(they never evaluate a condition themselves).
+(they never evaluate a condition themselves). :class:`PreparedPack` is every call of one
+pack prepared on one backend, and the choice of call for an applicant: what an Engine
+holds per pack, and what a batch worker process builds once.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Protocol
 
+from fundrules.errors import PackError
 from fundrules.policies.ir import CFact, CLeaf, CompiledPack, Cond, Input, Status
+from fundrules.policies.pack import Pack
 from fundrules.runtime.decide import Decider
 from fundrules.runtime.facts import InputReader
 from fundrules.runtime.semantics import Value, reading, status_of, unknown_parts
 from fundrules.schema import Applicant, Decision
 
-__all__ = ["Backend", "Evaluation", "PreparedCall", "Runner"]
+__all__ = ["Backend", "Evaluation", "PreparedCall", "PreparedPack", "Runner"]
 
 
 class Runner(Protocol):
@@ -78,3 +82,35 @@ class PreparedCall:
         decision = self.decider.decide(applicant, values, statuses, trace, lang=lang,
                                        fits_no_call=fits_no_call)
         return Evaluation(self.call, applicant, values, statuses, tuple(trace), decision)
+
+
+class PreparedPack:
+    """Every call of one pack prepared on one backend (all refusals raised at once)."""
+
+    def __init__(self, pack: Pack, backend: Backend) -> None:
+        self.pack = pack
+        self.calls: dict[str, PreparedCall] = {}
+        problems = []
+        for call_id, call in pack.calls.items():
+            try:
+                self.calls[call_id] = PreparedCall.prepare(call, backend, pack.windows_text())
+            except PackError as err:  # every call is tried: all problems at once
+                problems += [d if d.file != pack.id else dataclasses.replace(d, file=pack.file)
+                             for d in err.diagnostics]
+        if problems:
+            raise PackError(problems)
+
+    def evaluate(self, person: Applicant, *, lang: str | None = None,
+                 strict_call: bool = True) -> Evaluation:
+        """Evaluate a validated applicant against the call it applies to.
+
+        With ``strict_call`` false, an applicant's ``call`` this pack does not have is
+        ignored (the call is then chosen by ``submitted_at``), as when one applicant is
+        decided against every pack.
+        """
+        call = person.call
+        if call is not None and call not in self.pack.calls and not strict_call:
+            call = None
+        compiled, inside = self.pack.select_call(person.submitted_at, call)
+        fits_no_call = not inside and person.call is None and len(self.pack.calls) > 1
+        return self.calls[compiled.call].evaluate(person, lang=lang, fits_no_call=fits_no_call)

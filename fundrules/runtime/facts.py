@@ -21,7 +21,8 @@ import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, assert_never
 
-from fundrules.diagnostics import Diagnostic, EngineError
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import EngineError
 from fundrules.policies.ir import (
     FALSE,
     TRUE,

@@ -22,12 +22,12 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fundrules import __version__
 from fundrules.api import Engine
-from fundrules.applicants import strict_json
-from fundrules.diagnostics import ApplicantError, Diagnostic, EngineError, FundrulesError
+from fundrules.authoring import applicant_schema, decision_schema
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import ApplicantError, EngineError, FundrulesError
 from fundrules.explain import Explanation, explain
-from fundrules.jsonschema import applicant_schema, decision_schema
+from fundrules.io import strict_json
 from fundrules.schema import Applicant, Decision, parse_applicant
 from fundrules.serve._errors import Problem, envelope_problems, service_error
 from fundrules.serve._log import DecisionLog
@@ -44,6 +44,7 @@ from fundrules.serve._models import (
     pack_detail,
     pack_summary,
 )
+from fundrules.version import VERSION as __version__
 
 __all__ = ["create_app"]
 

@@ -18,20 +18,20 @@ from fundrules.policies.fields import APPLICANT_FIELDS, ITEM_FIELDS, FieldInfo
 from fundrules.policies.ir import ContainsInput, FieldInput, IncomeInput, MeasureInput
 from fundrules.policies.pack import Pack
 from fundrules.schema import Applicant, Money, Needs
-from fundrules.testing._realise import _income_entries
-from fundrules.testing._targets import _measure_fields, _Ref, _resolve_pack
+from fundrules.testing._realise import income_entries
+from fundrules.testing._targets import Ref, measure_fields, resolve_pack
 from fundrules.testing._values import (
-    _DAY0,
-    _DAY1,
-    _LISTS,
-    _Draw,
-    _generic_item,
-    _ints,
-    _money,
-    _pick,
-    _Raw,
-    _scalar,
-    _validate,
+    DAY0,
+    DAY1,
+    LISTS,
+    Draw,
+    Raw,
+    generic_item,
+    ints,
+    money_strategy,
+    pick_from,
+    scalar,
+    validate,
 )
 
 __all__ = ["absent_paths", "filled"]
@@ -44,7 +44,7 @@ def absent_paths(applicant: Applicant, pack: Pack | str | None = None) -> list[s
     call is chosen by ``submitted_at``, not unknown.
     """
     out: list[str] = []
-    reads = _pack_reads(_resolve_pack(pack)) if pack is not None else None
+    reads = _pack_reads(resolve_pack(pack)) if pack is not None else None
 
     def walk(model: Any, prefix: str, name_prefix: str) -> None:
         for name in type(model).model_fields:
@@ -79,7 +79,7 @@ def _pack_reads(pack: Pack) -> frozenset[str]:
             elif isinstance(spec, MeasureInput):
                 m = next(x for x in compiled.measures if x.name == spec.measure)
                 names.add(m.over)
-                names.update(f"{m.over}.{f}" for f in _measure_fields(m))
+                names.update(f"{m.over}.{f}" for f in measure_fields(m))
                 if m.within is not None:
                     names.update(f"{m.over}.{f}" for f in ("start", "end", "work_dates", "days"))
     return frozenset(names)
@@ -88,7 +88,7 @@ def _pack_reads(pack: Pack) -> frozenset[str]:
 _STEP = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
 
 
-def _locate(raw: _Raw, path: str) -> tuple[Any, str, str | None]:
+def _locate(raw: Raw, path: str) -> tuple[Any, str, str | None]:
     """(container mapping, field name, list name) of a dotted path with indices."""
     node: Any = raw
     parts = path.split(".")
@@ -102,7 +102,7 @@ def _locate(raw: _Raw, path: str) -> tuple[Any, str, str | None]:
 
 
 @st.composite
-def _filled(draw: _Draw, applicant: Applicant, path: str, ref: _Ref | None) -> Applicant:
+def _filled(draw: Draw, applicant: Applicant, path: str, ref: Ref | None) -> Applicant:
     pack = ref.pack if ref is not None else None
     raw = applicant.model_dump(mode="json", exclude_none=True)
     container, name, over = _locate(raw, path)
@@ -111,36 +111,36 @@ def _filled(draw: _Draw, applicant: Applicant, path: str, ref: _Ref | None) -> A
     name = m[1]
     currency = next(iter(pack.calls.values())).currency if pack else "EUR"
     current = container.get(name)
-    if over is None and name in _LISTS:
+    if over is None and name in LISTS:
         if name == "income" and current and pack is not None:
             specs = [s for c in pack.calls.values() for s in c.inputs
                      if isinstance(s, IncomeInput)]
-            spec = draw(_pick(specs)) if specs else None
+            spec = draw(pick_from(specs)) if specs else None
             if spec is not None:
-                container[name] = [*current, *_income_entries(
-                    draw, spec.period, spec.basis, draw(_ints(0, 3_000_000)),
+                container[name] = [*current, *income_entries(
+                    draw, spec.period, spec.basis, draw(ints(0, 3_000_000)),
                     currency)]
-                return _validate(raw)
+                return validate(raw)
         items = draw(st.lists(st.just(0), max_size=3))
-        container[name] = [_generic_item(draw, name) for _ in items]
+        container[name] = [generic_item(draw, name) for _ in items]
     elif name == "amount" and over == "income" and current is not None:
         container[name] = {"value": current["value"], "currency": currency}
     elif over == "engagements" and name in ("start", "end", "work_dates", "days"):
         _fill_dates(draw, container, name)
     elif over is None and name == "needs":
-        container[name] = {k: draw(_money(_ints(0, 900_000), st.just(currency)))
+        container[name] = {k: draw(money_strategy(ints(0, 900_000), st.just(currency)))
                            for k in Needs.model_fields}
     else:
         info = (ITEM_FIELDS[over] if over else APPLICANT_FIELDS).get(_dotted(path)) \
             or _guess(path)
         if info.kind == "money":
-            value = draw(_money(_ints(0, 5_000_000), st.just(currency)))
+            value = draw(money_strategy(ints(0, 5_000_000), st.just(currency)))
         elif info.name == "stop":
-            value = {"cause": draw(_pick(("covid", "other")))}
+            value = {"cause": draw(pick_from(("covid", "other")))}
         else:
-            value = draw(_scalar(info))
+            value = draw(scalar(info))
         container[name] = value
-    return _validate(raw)
+    return validate(raw)
 
 
 def _dotted(path: str) -> str:
@@ -157,29 +157,29 @@ def _guess(path: str) -> FieldInfo:
     return FieldInfo(name, "text")
 
 
-def _fill_dates(draw: _Draw, item: _Raw, name: str) -> None:
+def _fill_dates(draw: Draw, item: Raw, name: str) -> None:
     start = dt.date.fromisoformat(item["start"]).toordinal() if "start" in item else None
     end = dt.date.fromisoformat(item["end"]).toordinal() if "end" in item else None
     dates = [dt.date.fromisoformat(d).toordinal() for d in item.get("work_dates", ())]
     days = item.get("days")
     need = max(days or 0, len(dates), 1)
     if name == "start":
-        limit = _DAY1 if end is None else end - need + 1
+        limit = DAY1 if end is None else end - need + 1
         limit = min([limit, *dates])
-        item["start"] = dt.date.fromordinal(limit - draw(_ints(0, 60))).isoformat()
+        item["start"] = dt.date.fromordinal(limit - draw(ints(0, 60))).isoformat()
     elif name == "end":
-        bottom = start + need - 1 if start is not None else _DAY0
+        bottom = start + need - 1 if start is not None else DAY0
         bottom = max([bottom, *dates])
-        item["end"] = dt.date.fromordinal(bottom + draw(_ints(0, 60))).isoformat()
+        item["end"] = dt.date.fromordinal(bottom + draw(ints(0, 60))).isoformat()
     elif name == "days":
         calendar = end - start + 1 if start is not None and end is not None else 400
-        item["days"] = len(dates) if dates else draw(_ints(0, min(calendar, 400)))
+        item["days"] = len(dates) if dates else draw(ints(0, min(calendar, 400)))
     else:
-        lo = start if start is not None else (end or _DAY0 + 300) - 60
+        lo = start if start is not None else (end or DAY0 + 300) - 60
         hi = end if end is not None else lo + 60
-        k = days if days is not None else draw(_ints(0, min(10, hi - lo + 1)))
+        k = days if days is not None else draw(ints(0, min(10, hi - lo + 1)))
         assume(k <= hi - lo + 1)
-        picked = draw(st.lists(_ints(lo, hi), min_size=k, max_size=k, unique=True))
+        picked = draw(st.lists(ints(lo, hi), min_size=k, max_size=k, unique=True))
         item["work_dates"] = [dt.date.fromordinal(o).isoformat() for o in sorted(picked)]
 
 
@@ -191,4 +191,4 @@ def filled(applicant: Applicant, path: str, pack: Pack | str | None = None
     in ``missing``: ``income`` with a list that lacks the period a pack reads gets an
     entry for it; an amount in another currency gets one in the pack's currency.
     """
-    return _filled(applicant, path, _Ref(_resolve_pack(pack)) if pack is not None else None)
+    return _filled(applicant, path, Ref(resolve_pack(pack)) if pack is not None else None)

@@ -1,6 +1,6 @@
 """What a pack reads, and the comparisons that give its rules a wanted status.
 
-The pack-aimed strategy asks ``_solve`` for comparisons (compiled leaves) that make
+The pack-aimed strategy asks ``solve`` for comparisons (compiled leaves) that make
 chosen rules met or unmet, then picks numbers and symbols meeting them, preferring
 boundaries, so values sit just below, at and above every threshold.
 """
@@ -32,11 +32,11 @@ from fundrules.policies.ir import (
 from fundrules.policies.pack import Pack
 from fundrules.runtime.semantics import COMPLEMENT, NOT
 from fundrules.runtime.walk import leaves as _walk_leaves
-from fundrules.testing._values import _BOOL, _COUNTRIES, _Draw, _ints, _pick
+from fundrules.testing._values import BOOL, COUNTRIES, Draw, ints, pick_from
 
 __all__: list[str] = []
 
-_Aim = Mapping[str, Status]
+Aim = Mapping[str, Status]
 _NOT = NOT
 
 
@@ -55,7 +55,7 @@ def _near(values: Iterable[Any]) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
-def _resolve_pack(pack: Pack | str) -> Pack:
+def resolve_pack(pack: Pack | str) -> Pack:
     if isinstance(pack, Pack):
         return pack
     from fundrules.policies.pack import load_pack
@@ -73,12 +73,12 @@ def _load_cached(path: str, loader: Callable[[str], Pack]) -> Pack:
     return loader(path)
 
 
-def _item_info(over: str, field: str) -> FieldInfo:
+def item_info(over: str, field: str) -> FieldInfo:
     return ITEM_FIELDS[over][field]
 
 
-def _solve(draw: _Draw, cond: Cond, want: Status, pack: CompiledPack, out: list[CLeaf],
-           force: _Aim | None = None, depth: int = 0) -> None:
+def solve(draw: Draw, cond: Cond, want: Status, pack: CompiledPack, out: list[CLeaf],
+           force: Aim | None = None, depth: int = 0) -> None:
     """Collect comparisons which, all true, give ``cond`` the status ``want`` (best effort).
 
     ``force`` fixes the status wanted of some rules wherever other rules read them.
@@ -91,9 +91,9 @@ def _solve(draw: _Draw, cond: Cond, want: Status, pack: CompiledPack, out: list[
         rule = pack.by_id.get(cond.rule)
         if rule is not None:
             wanted = (force or {}).get(rule.id, want)
-            _solve(draw, rule.cond, wanted, pack, out, force, depth + 1)
+            solve(draw, rule.cond, wanted, pack, out, force, depth + 1)
     elif isinstance(cond, CNot):
-        _solve(draw, cond.operand, _NOT[want], pack, out, force, depth + 1)
+        solve(draw, cond.operand, _NOT[want], pack, out, force, depth + 1)
     elif isinstance(cond, CAnd | COr):
         every = (want == "met") == isinstance(cond, CAnd)
         ops: list[Cond] = [o for o in cond.operands if not isinstance(o, CConst)]
@@ -102,9 +102,9 @@ def _solve(draw: _Draw, cond: Cond, want: Status, pack: CompiledPack, out: list[
             hit: list[Cond] = [o for o in ops if isinstance(o, CFact)
                                and force.get(o.rule) == want]
             ops = hit or ops
-        chosen = ops if every else [draw(_pick(ops))]
+        chosen = ops if every else [draw(pick_from(ops))]
         for op in chosen:
-            _solve(draw, op, want, pack, out, force, depth + 1)
+            solve(draw, op, want, pack, out, force, depth + 1)
 
 
 _NEGATED = COMPLEMENT
@@ -114,7 +114,7 @@ def _negate(leaf: CLeaf) -> CLeaf:
     return CLeaf(leaf.input, _NEGATED[leaf.op], leaf.value, leaf.numeric)
 
 
-def _pick_number(draw: _Draw, leaves: Sequence[CLeaf], floor: int | None) -> int:
+def pick_number(draw: Draw, leaves: Sequence[CLeaf], floor: int | None) -> int:
     """A number meeting every comparison (boundaries preferred), else one near them."""
     lo, hi, avoid = -(10**12), 10**12, set[int]()
     for leaf in leaves:
@@ -136,35 +136,35 @@ def _pick_number(draw: _Draw, leaves: Sequence[CLeaf], floor: int | None) -> int
     if floor is not None:
         lo = max(lo, floor)
     if lo > hi:
-        return int(draw(_pick(_near(leaf.value for leaf in leaves))))
+        return int(draw(pick_from(_near(leaf.value for leaf in leaves))))
     unbounded = 10**12
     if lo == -unbounded and hi == unbounded:
         lo_, hi_ = 0, 50
     elif lo == -unbounded:
-        lo_, hi_ = hi - draw(_ints(0, 50)), hi
+        lo_, hi_ = hi - draw(ints(0, 50)), hi
     elif hi == unbounded:
-        lo_, hi_ = lo, lo + draw(_ints(0, 50))
+        lo_, hi_ = lo, lo + draw(ints(0, 50))
     else:
         lo_, hi_ = lo, hi
     picks = [v for v in (lo_, hi_, lo_ + 1, hi_ - 1) if lo_ <= v <= hi_ and v not in avoid]
-    value: int = draw(_pick(picks)) if picks else draw(_ints(lo_, hi_))
+    value: int = draw(pick_from(picks)) if picks else draw(ints(lo_, hi_))
     return value
 
 
-def _pick_symbol(draw: _Draw, leaves: Sequence[CLeaf], universe: Sequence[str]) -> str:
+def pick_symbol(draw: Draw, leaves: Sequence[CLeaf], universe: Sequence[str]) -> str:
     constants = {str(c) for leaf in leaves
                  for c in (leaf.value if isinstance(leaf.value, tuple) else (leaf.value,))}
-    universe = tuple(universe) or tuple(sorted(constants | set(_COUNTRIES)))
+    universe = tuple(universe) or tuple(sorted(constants | set(COUNTRIES)))
     allowed = set(universe)
     for leaf in leaves:
         values = {str(v) for v in (leaf.value if isinstance(leaf.value, tuple)
                                     else (leaf.value,))}
         allowed = allowed & values if leaf.op in ("eq", "in") else allowed - values
     options = sorted(allowed) or sorted(str(v) for v in universe)
-    return str(draw(_pick(options)))
+    return str(draw(pick_from(options)))
 
 
-def _raw_value(info: FieldInfo, engine_value: int | str, currency: str) -> Any:
+def raw_value(info: FieldInfo, engine_value: int | str, currency: str) -> Any:
     """An engine value (ordinal, cents, 'true') as raw applicant input."""
     if info.kind == "bool":
         return engine_value == "true"
@@ -177,14 +177,14 @@ def _raw_value(info: FieldInfo, engine_value: int | str, currency: str) -> Any:
     return engine_value
 
 
-def _group(leaves: Iterable[CLeaf]) -> dict[LeafInput, list[CLeaf]]:
+def group_by_input(leaves: Iterable[CLeaf]) -> dict[LeafInput, list[CLeaf]]:
     out: dict[LeafInput, list[CLeaf]] = {}
     for leaf in leaves:
         out.setdefault(leaf.input, []).append(leaf)
     return out
 
 
-def _free(draw: _Draw, key: LeafInput, pack: CompiledPack) -> list[CLeaf]:
+def free_leaves(draw: Draw, key: LeafInput, pack: CompiledPack) -> list[CLeaf]:
     """No aim for this input: one of the pack's own comparisons, met or not.
 
     So values sit just below, at or above its thresholds.
@@ -192,11 +192,11 @@ def _free(draw: _Draw, key: LeafInput, pack: CompiledPack) -> list[CLeaf]:
     leaves = [leaf for r in pack.rules for leaf in _leaves(r.cond) if leaf.input == key]
     if not leaves:
         return []
-    leaf = draw(_pick(leaves))
-    return [leaf if draw(_BOOL) else _negate(leaf)]
+    leaf = draw(pick_from(leaves))
+    return [leaf if draw(BOOL) else _negate(leaf)]
 
 
-def _read_fields(pack: CompiledPack, over: str) -> frozenset[str]:
+def read_fields(pack: CompiledPack, over: str) -> frozenset[str]:
     """Item fields that some measure of the pack reads (filters and summed values)."""
     key = (pack.pack, pack.digest, pack.call, over)
     found = _READ.get(key)
@@ -212,11 +212,11 @@ def _fields_read(pack: CompiledPack, over: str) -> frozenset[str]:
     names: set[str] = set()
     for m in pack.measures:
         if m.over == over:
-            names.update(_measure_fields(m))
+            names.update(measure_fields(m))
     return frozenset(names)
 
 
-def _measure_fields(m: MeasureSpec) -> set[str]:
+def measure_fields(m: MeasureSpec) -> set[str]:
     fields = {leaf.input.field for leaf in _leaves(m.where) if isinstance(leaf.input, ItemField)}
     return fields | set(_expr_fields(m.value))
 
@@ -229,7 +229,7 @@ def _expr_fields(expr: ItemExpr | None) -> list[str]:
     return [f for a in getattr(expr, "args", ()) for f in _expr_fields(a)]
 
 
-class _Ref:
+class Ref:
     """A pack held by a strategy, shown by its id (hypothesis prints strategy arguments)."""
 
     def __init__(self, pack: Pack) -> None:

@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from fundrules.api import Engine
-from fundrules.diagnostics import Diagnostic, FundrulesError
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import FundrulesError
+from fundrules.explain import award_text
 from fundrules.policies.loader import Node, load_file
 from fundrules.policies.pack import display_path, load_pack
 from fundrules.policies.registry import builtin_pack_dir
-from fundrules.render import award_text
 from fundrules.schema import Decision
 
 __all__ = [

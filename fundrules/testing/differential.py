@@ -25,7 +25,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 
-from fundrules.diagnostics import ApplicantError, FundrulesError
+from fundrules.errors import ApplicantError, FundrulesError
 from fundrules.policies.ir import SubmittedInstant
 from fundrules.policies.pack import Pack
 from fundrules.runtime.walk import leaves
@@ -134,7 +134,7 @@ class _Mutator:
         return dt.date.fromordinal(self.rng.choice(self.b.days)).isoformat() if self.b.days \
             else "2020-01-01"
 
-    def _instant(self) -> str:
+    def instant_text(self) -> str:
         stamp = self.rng.choice(self.b.instants) if self.b.instants else 1_586_000_000
         offset = self.rng.choice((-12, -5, -1, 0, 1, 2, 5, 9, 14)) * 3600
         zone = dt.timezone(dt.timedelta(seconds=offset))
@@ -144,7 +144,7 @@ class _Mutator:
         pool = self.b.numbers or (0, 1, 12)
         return int(self.rng.choice(pool + _MARKER_LIKE[1:]))
 
-    def _money(self) -> dict[str, str]:
+    def money_strategy(self) -> dict[str, str]:
         cents = self.rng.choice(self.b.cents) if self.b.cents else 1_500_000
         if self.rng.random() < 0.05:
             cents = self.rng.choice(_MARKER_LIKE)
@@ -158,7 +158,7 @@ class _Mutator:
             what = rng.randrange(8)
             engagements = out.get("engagements") or []
             if what == 0:
-                out["submitted_at"] = self._instant()
+                out["submitted_at"] = self.instant_text()
             elif what in (1, 2) and engagements:
                 e = rng.choice(engagements)
                 e.pop("work_dates", None)
@@ -186,10 +186,10 @@ class _Mutator:
                 e[field] = value
             elif what == 4:
                 for entry in out.get("income") or []:
-                    entry["amount"] = self._money()
+                    entry["amount"] = self.money_strategy()
                 for benefit in out.get("benefits") or []:
                     if "monthly" in benefit:
-                        benefit["monthly"] = self._money()
+                        benefit["monthly"] = self.money_strategy()
             elif what == 5:
                 keys = [k for k in out if k not in ("id", "submitted_at")]
                 if keys:

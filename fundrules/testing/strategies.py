@@ -28,24 +28,24 @@ from fundrules.policies.ir import Status
 from fundrules.policies.pack import Pack
 from fundrules.schema import Applicant, Decision, Needs
 from fundrules.testing._kleene import absent_paths, filled
-from fundrules.testing._realise import _for_call
-from fundrules.testing._targets import _Aim, _Ref, _resolve_pack
+from fundrules.testing._realise import for_call
+from fundrules.testing._targets import Aim, Ref, resolve_pack
 from fundrules.testing._values import (
-    _ANY_MONEY,
-    _BOOL,
-    _LISTS,
-    _T0,
-    _T1,
-    _TOP_SKIP,
-    _Draw,
-    _generic_item,
-    _instant,
-    _ints,
-    _maybe,
-    _put,
-    _Raw,
-    _scalar,
-    _validate,
+    ANY_MONEY,
+    BOOL,
+    LISTS,
+    T0,
+    T1,
+    TOP_SKIP,
+    Draw,
+    Raw,
+    generic_item,
+    instant_text,
+    ints,
+    maybe,
+    put,
+    scalar,
+    validate,
 )
 
 __all__ = ["absent_paths", "applicants", "applicants_for", "case_yaml", "filled"]
@@ -54,18 +54,18 @@ __all__ = ["absent_paths", "applicants", "applicants_for", "case_yaml", "filled"
 # --- the generic strategy -----------------------------------------------------------------
 
 @st.composite
-def _applicant(draw: _Draw) -> Applicant:
-    raw: _Raw = {"id": f"gen-{draw(_ints(0, 9999))}",
-                 "submitted_at": _instant(draw, draw(_ints(_T0, _T1)), None)}
+def _applicant(draw: Draw) -> Applicant:
+    raw: Raw = {"id": f"gen-{draw(ints(0, 9999))}",
+                 "submitted_at": instant_text(draw, draw(ints(T0, T1)), None)}
     for name, info in APPLICANT_FIELDS.items():
-        if name not in _TOP_SKIP:
-            _put(raw, name, _maybe(draw, _scalar(info), 3))
-    for over in _LISTS:
-        count = _maybe(draw, _ints(0, 3), 3)
-        raw[over] = None if count is None else [_generic_item(draw, over) for _ in range(count)]
-    if draw(_BOOL):
-        raw["needs"] = {k: _maybe(draw, _ANY_MONEY) for k in Needs.model_fields}
-    return _validate(raw)
+        if name not in TOP_SKIP:
+            put(raw, name, maybe(draw, scalar(info), 3))
+    for over in LISTS:
+        count = maybe(draw, ints(0, 3), 3)
+        raw[over] = None if count is None else [generic_item(draw, over) for _ in range(count)]
+    if draw(BOOL):
+        raw["needs"] = {k: maybe(draw, ANY_MONEY) for k in Needs.model_fields}
+    return validate(raw)
 
 
 def applicants() -> st.SearchStrategy[Applicant]:
@@ -82,11 +82,11 @@ def applicants_for(pack: Pack | str, *, call: str | None = None,
     (or ``"eligible"``, or a tier id) to meet, or ``{rule_id: "met" | "unmet"}``. Aimed
     applicants have exact facts; unaimed ones also have missing facts and intervals.
     """
-    loaded = _resolve_pack(pack)
+    loaded = resolve_pack(pack)
     if call is not None and call not in loaded.calls:
         raise ValueError(f"pack {loaded.id!r} has no call {call!r}")
-    wants: _Aim | None = {aim: "met"} if isinstance(aim, str) else aim
-    return _for_call(_Ref(loaded), call, wants)
+    wants: Aim | None = {aim: "met"} if isinstance(aim, str) else aim
+    return for_call(Ref(loaded), call, wants)
 
 
 def case_yaml(applicant: Applicant, decision: Decision | None = None, *,

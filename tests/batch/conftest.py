@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fundrules.synth import synthesize_lines
+from fundrules.batch import synthesize_lines
 
 #: Malformed lines mixed into a population: each must come back as an error record.
 MALFORMED = [

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from fundrules import Applicant, Decision, Engine, PackError, parse_applicant
-from fundrules.allocate import Allocation, allocate, monthly_need
+from fundrules.batch import Allocation, allocate, monthly_need, synthesize
 from fundrules.cli import main
 from fundrules.policies.pack import Pack, load_pack_text
-from fundrules.synth import synthesize
 from fundrules.testing.cases import load_cases
 from tests.conftest import PACKS
 

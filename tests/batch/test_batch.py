@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 
-import fundrules.batch
+import fundrules.io._inputs
 from fundrules import ApplicantError, Engine, EngineError
-from fundrules._pool import _IN_FLIGHT
-from fundrules.batch import _CHUNK_ITEMS, Failure, Input, InputSource, evaluate_inputs
+from fundrules.batch import synthesize, synthesize_lines
 from fundrules.cli import main
 from fundrules.cli._batch import run_batch
-from fundrules.synth import synthesize, synthesize_lines
+from fundrules.io import Input, InputSource
+from fundrules.parallel import Failure, evaluate_inputs
+from fundrules.parallel._pool import _IN_FLIGHT
+from fundrules.parallel._run import _CHUNK_ITEMS
 from tests.batch.conftest import write_population
 
 PACKS = ["it-ifc-netflix", "fr-netflix-audiens"]
@@ -247,7 +249,7 @@ def test_an_input_that_cannot_be_sent_to_a_process_fails_alone() -> None:
 
 def test_lines_too_long_or_not_utf8_are_reported_not_fatal(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fundrules.batch, "MAX_LINE_BYTES", 4000)
+    monkeypatch.setattr(fundrules.io._inputs, "MAX_LINE_BYTES", 4000)
     path = tmp_path / "odd.jsonl"
     good = json.dumps(next(synthesize(1, 1, "FR"))).encode()
     assert len(good) < 4000

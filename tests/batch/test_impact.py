@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from fundrules import UnknownPackError
-from fundrules.batch import InputSource
+from fundrules.batch import Impact, impact
 from fundrules.cli import main
-from fundrules.impact import Impact, impact
+from fundrules.io import InputSource
 from fundrules.policies.pack import Pack, load_pack, load_pack_text
 from tests.conftest import PACKS
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fundrules._pool import GUARD_MESSAGE
+from fundrules.parallel import GUARD_MESSAGE
 
 BODY = """\
 from fundrules import Engine

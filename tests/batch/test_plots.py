@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from fundrules.batch.plots import INSTALL_HINT, PlotUnavailableError, require_matplotlib
 from fundrules.cli import main
-from fundrules.plots import INSTALL_HINT, PlotUnavailableError, require_matplotlib
 
 PNG = b"\x89PNG\r\n\x1a\n"
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from fundrules import Engine, parse_applicant
+from fundrules.batch import COUNTRIES, synthesize, synthesize_lines
 from fundrules.cli import main
-from fundrules.synth import COUNTRIES, synthesize, synthesize_lines
 
 FUNDS = {"FR": "fr-netflix-audiens", "GB": "uk-film-tv-charity", "IT": "it-ifc-netflix",
          "ES": "es-academia-netflix"}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from fundrules._explain_text import FIELD_WORDS, ITEM_WORDS, LANGS, UI
 from fundrules.cli import main
 from fundrules.explain import Explanation, explain, render_text
+from fundrules.i18n import FIELD_WORDS, ITEM_WORDS, LANGS, UI
 from fundrules.policies.fields import APPLICANT_FIELDS, ITEM_FIELDS
 from fundrules.testing.cases import load_cases
 

@@ -9,8 +9,8 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from fundrules.authoring import SCHEMAS, cases_schema, schema_path
 from fundrules.cli import main
-from fundrules.jsonschema import SCHEMAS, cases_schema, schema_path
 from fundrules.testing.cases import load_cases
 from tests.unit.test_pack_schema import _KEYWORDS, _keywords, _plain, validate
 

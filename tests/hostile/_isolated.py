@@ -26,7 +26,7 @@ _CHILD = r"""
 import contextlib, io, json, resource, sys, time
 mode, path = sys.argv[1], sys.argv[2]
 import fundrules
-from fundrules.applicants import read_applicant
+from fundrules.io import read_applicant
 from fundrules.cli import main
 def _status(field):
     with open("/proc/self/status") as fh:

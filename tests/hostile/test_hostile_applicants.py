@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fundrules import Applicant, ApplicantError, Engine
-from fundrules.applicants import read_applicant
 from fundrules.cli import main
+from fundrules.io import read_applicant
 
 from ._isolated import run_isolated
 

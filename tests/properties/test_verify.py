@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from fundrules import Engine, load_pack
+from fundrules.authoring import Finding, verify_pack
 from fundrules.cli import main
-from fundrules.verify import Finding, verify_pack
 from tests.properties._support import ENGINE, PACK_IDS
 
 FR = Path(__file__).resolve().parents[2] / "policies" / "fr-netflix-audiens.yaml"

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from fundrules import Engine
+from fundrules.authoring import applicant_schema, decision_schema
 from fundrules.explain import explain
-from fundrules.jsonschema import applicant_schema, decision_schema
 from fundrules.testing.cases import load_cases
 
 from ..conftest import PACKS

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from fundrules.diagnostics import ApplicantError
-from fundrules.jsonschema import SCHEMA_DIALECT, applicant_schema, pack_schema
+from fundrules.authoring import SCHEMA_DIALECT, applicant_schema, pack_schema
+from fundrules.errors import ApplicantError
 from fundrules.policies.loader import load_file
 from fundrules.policies.model import PackModel
 from fundrules.schema import parse_applicant
@@ -192,7 +192,7 @@ def test_every_pack_key_has_a_description_for_editors() -> None:
     undescribed = [f"{m['title']}.{name}" for m in models
                    for name, prop in m.get("properties", {}).items()
                    if not prop.get("description")]
-    assert undescribed == [], "describe them in fundrules/jsonschema.py (_PACK_DOCS)"
+    assert undescribed == [], "describe them in fundrules/authoring/_jsonschema.py (_PACK_DOCS)"
 
 
 def _applicants() -> list[tuple[str, object]]:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from fundrules.diagnostics import ApplicantError
+from fundrules.errors import ApplicantError
 from fundrules.schema import (
     COUNTRY_CODES,
     CURRENCY_CODES,

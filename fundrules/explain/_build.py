@@ -19,8 +19,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from fundrules._explain_text import FIELD_WORDS, ITEM_WORDS, say
 from fundrules.api import Engine
+from fundrules.i18n import FIELD_WORDS, ITEM_WORDS, say
 from fundrules.policies.ir import (
     CAnd,
     CFact,

@@ -1,8 +1,8 @@
 """The validated scalar types of the applicant schema: dates, amounts, codes, bounded lists.
 
 Kept apart from the models so each validator reads on its own. Every problem is raised
-with :func:`_fail`, which carries the hint that :func:`fundrules.schema.parse_applicant`
-reports; :func:`_show` renders an input value for such a message without ever raising.
+with :func:`reject`, which carries the hint that :func:`fundrules.schema.parse_applicant`
+reports; :func:`show` renders an input value for such a message without ever raising.
 """
 
 from __future__ import annotations
@@ -17,73 +17,73 @@ from typing import Annotated, TypeVar
 from pydantic import BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from fundrules._codes import COUNTRY_CODES, CURRENCY_CODES, country_hint, currency_hint
+from fundrules._schema.codes import COUNTRY_CODES, CURRENCY_CODES, country_hint, currency_hint
 
 __all__ = [
-    "_DECIMAL_CONTEXT",
-    "_ERROR_TYPE",
-    "_MAX_ID",
-    "_MAX_KEYS",
-    "_Amount",
-    "_Count",
-    "_Country",
-    "_Currency",
-    "_Date",
-    "_DateTime",
-    "_Loc",
-    "_Name",
-    "_Nationalities",
-    "_Records",
-    "_Text",
-    "_WorkDates",
-    "_fail",
-    "_fail_many",
-    "_printable",
-    "_show",
-    "_to_period",
+    "DECIMAL_CONTEXT",
+    "ERROR_TYPE",
+    "MAX_ID",
+    "MAX_KEYS",
+    "Amount",
+    "Count",
+    "Country",
+    "Currency",
+    "Date",
+    "DateTime",
+    "Loc",
+    "Name",
+    "Nationalities",
+    "Records",
+    "Text",
+    "WorkDates",
+    "fail_many",
+    "printable",
+    "reject",
+    "show",
+    "to_period",
 ]
 
 # --- limits: generous for a real applicant, small enough to reject abuse quickly -----------
 
 _MAX_TEXT = 500
-_MAX_ID = 200
+MAX_ID = 200
 _MAX_INT = 100_000
-_MAX_KEYS = 100  # keys of one mapping: every model has fewer than 20 fields
+MAX_KEYS = 100  # keys of one mapping: every model has fewer than 20 fields
 _MAX_RECORDS = 1000  # engagements, income, benefits, prior awards
 _MAX_WORK_DATES = 3660  # ten years of days
 _MAX_NATIONALITIES = 20
 _MAX_MONEY = Decimal(10) ** 12
 _CENT = Decimal("0.01")
 _ONE = Decimal(1)
-_DECIMAL_CONTEXT = Context(prec=40)  # explicit, so a caller's decimal context cannot interfere
+DECIMAL_CONTEXT = Context(prec=40)  # explicit, so a caller's decimal context cannot interfere
 
-_ERROR_TYPE = "applicant_invalid"
-_Loc = tuple[str | int, ...]
+ERROR_TYPE = "applicant_invalid"
+Loc = tuple[str | int, ...]
 
 
-def _fail(message: str, hint: str) -> PydanticCustomError:
+def reject(message: str, hint: str) -> PydanticCustomError:
     """Build a validation error that carries its hint (read back by :func:`parse_applicant`)."""
-    return PydanticCustomError(_ERROR_TYPE, "{message}", {"message": message, "hint": hint})
+    return PydanticCustomError(ERROR_TYPE, "{message}", {"message": message, "hint": hint})
 
 
-def _fail_many(problems: list[tuple[_Loc, str, str]]) -> PydanticCustomError:
+def fail_many(problems: list[tuple[Loc, str, str]]) -> PydanticCustomError:
     """One error for several problems, each at its own path below the validated field."""
     message = "; ".join(text for _, text, _ in problems)
     return PydanticCustomError(
-        _ERROR_TYPE,
+        ERROR_TYPE,
         "{message}",
         {"message": message, "hint": problems[0][2], "problems": tuple(problems)},
     )
 
 
-def _printable(text: str, limit: int) -> str:
+def printable(text: str, limit: int) -> str:
     """``text`` shortened, with control characters and lone surrogates escaped."""
     text = text if len(text) <= limit else text[: limit - 3] + "..."
     escaped = json.dumps(text, ensure_ascii=False)[1:-1]
     return escaped.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _show(value: object) -> str:
+def show(value: object) -> str:
     """Render an input value for a message: short, and never raises (huge ints, NaN)."""
     if value is None:
         return "null"
@@ -94,7 +94,7 @@ def _show(value: object) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
-        return f'"{_printable(value, 40)}"'
+        return f'"{printable(value, 40)}"'
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -130,26 +130,26 @@ _RANGE_HINT = "use a real date between 1900 and 2199"
 
 def _in_range(day: dt.date, shown: str) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise _fail(f"{shown} is outside the years {FIRST_DAY.year}-{LAST_DAY.year}",
+        raise reject(f"{shown} is outside the years {FIRST_DAY.year}-{LAST_DAY.year}",
                     _RANGE_HINT)
 
 
 def _to_date(value: object) -> dt.date:
     """Accept ISO text or a date; no timestamps, no datetimes (their time would be lost)."""
     if isinstance(value, dt.datetime):
-        raise _fail(f"expects a date, not the date and time {_show(value)}", _DATE_HINT)
+        raise reject(f"expects a date, not the date and time {show(value)}", _DATE_HINT)
     if isinstance(value, dt.date):
-        _in_range(value, _show(value))
+        _in_range(value, show(value))
         return value
     if not isinstance(value, str):
-        raise _fail(f"expects a date in the form YYYY-MM-DD, not {_show(value)}", _DATE_HINT)
+        raise reject(f"expects a date in the form YYYY-MM-DD, not {show(value)}", _DATE_HINT)
     if not _DATE_RE.fullmatch(value):
-        raise _fail(f"{_show(value)} is not a date in the form YYYY-MM-DD", _DATE_HINT)
+        raise reject(f"{show(value)} is not a date in the form YYYY-MM-DD", _DATE_HINT)
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise _fail(f"{_show(value)} is not a day of the calendar", _DATE_HINT) from None
-    _in_range(day, _show(value))
+        raise reject(f"{show(value)} is not a day of the calendar", _DATE_HINT) from None
+    _in_range(day, show(value))
     return day
 
 
@@ -157,37 +157,37 @@ def _to_datetime(value: object) -> dt.datetime:
     """Accept ISO text or a datetime with a UTC offset: a naive time is ambiguous."""
     if isinstance(value, str):
         if not _DATETIME_RE.fullmatch(value):
-            raise _fail(f"{_show(value)} is not an ISO 8601 date and time", _DATETIME_HINT)
+            raise reject(f"{show(value)} is not an ISO 8601 date and time", _DATETIME_HINT)
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            raise _fail(f"{_show(value)} is not a valid date and time", _DATETIME_HINT) from None
+            raise reject(f"{show(value)} is not a valid date and time", _DATETIME_HINT) from None
     if not isinstance(value, dt.datetime):
-        raise _fail(
-            f"expects a date and time with a UTC offset, not {_show(value)}", _DATETIME_HINT
+        raise reject(
+            f"expects a date and time with a UTC offset, not {show(value)}", _DATETIME_HINT
         )
     if value.utcoffset() is None:
-        raise _fail(f"{_show(value)} has no UTC offset", _NAIVE_HINT)
+        raise reject(f"{show(value)} has no UTC offset", _NAIVE_HINT)
     # compare the local date, and the date anywhere on earth, with the accepted years
-    _in_range(value.date(), _show(value))
-    _in_range((value.replace(tzinfo=None) - value.utcoffset()).date(), _show(value))  # type: ignore[operator]
+    _in_range(value.date(), show(value))
+    _in_range((value.replace(tzinfo=None) - value.utcoffset()).date(), show(value))  # type: ignore[operator]
     return value
 
 
 def _to_amount(value: object) -> Decimal:
     """Read an exact amount in cents from str, int or Decimal; refuse floats and bools."""
     if isinstance(value, bool):
-        raise _fail(f"expects an amount, not {_show(value)}", 'use a string such as "12000.00"')
+        raise reject(f"expects an amount, not {show(value)}", 'use a string such as "12000.00"')
     if isinstance(value, float):
-        raise _fail(f"expects an exact amount, not the float {_show(value)}", _AMOUNT_HINT)
+        raise reject(f"expects an exact amount, not the float {show(value)}", _AMOUNT_HINT)
     if isinstance(value, int):
         if abs(value) >= _MAX_MONEY:
-            raise _fail(f"{_show(value)} is too large", "amounts must be below 1,000,000,000,000")
+            raise reject(f"{show(value)} is too large", "amounts must be below 1,000,000,000,000")
         number = Decimal(value)
     elif isinstance(value, str):
         if not _AMOUNT_RE.fullmatch(value):
-            raise _fail(
-                f"{_show(value)} is not a decimal amount",
+            raise reject(
+                f"{show(value)} is not a decimal amount",
                 'write digits with an optional point, such as "12000.00" '
                 "(no spaces, thousands separators or exponents)",
             )
@@ -195,18 +195,18 @@ def _to_amount(value: object) -> Decimal:
     elif isinstance(value, Decimal):
         number = value
     else:
-        raise _fail(f"expects an amount, not {_show(value)}", _AMOUNT_HINT)
+        raise reject(f"expects an amount, not {show(value)}", _AMOUNT_HINT)
     if not number.is_finite():
-        raise _fail(f"{_show(value)} is not a finite amount", _AMOUNT_HINT)
+        raise reject(f"{show(value)} is not a finite amount", _AMOUNT_HINT)
     if number.copy_abs() >= _MAX_MONEY:
-        raise _fail(f"{_show(value)} is too large", "amounts must be below 1,000,000,000,000")
+        raise reject(f"{show(value)} is too large", "amounts must be below 1,000,000,000,000")
     exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)  # finite, checked above
     if exponent < -2 or exponent > 0:
-        rounded = number.quantize(_CENT if exponent < 0 else _ONE, context=_DECIMAL_CONTEXT)
+        rounded = number.quantize(_CENT if exponent < 0 else _ONE, context=DECIMAL_CONTEXT)
         if rounded != number:
-            raise _fail(
-                f"{_show(value)} has more than two decimal places",
+            raise reject(
+                f"{show(value)} has more than two decimal places",
                 'round the amount to cents, e.g. "12000.00"',
             )
         number = rounded
@@ -215,11 +215,11 @@ def _to_amount(value: object) -> Decimal:
 
 def _to_code(value: object, codes: frozenset[str], what: str) -> str:
     if not isinstance(value, str):
-        raise _fail(f"expects {what} as text, not {_show(value)}", f"write {what} in quotes")
+        raise reject(f"expects {what} as text, not {show(value)}", f"write {what} in quotes")
     if value in codes:
         return value
     hint = country_hint(value[:10]) if codes is COUNTRY_CODES else currency_hint(value[:10])
-    raise _fail(f"{_show(value)} is not {what}", hint)
+    raise reject(f"{show(value)} is not {what}", hint)
 
 
 def _to_country(value: object) -> str:
@@ -235,12 +235,12 @@ def _max_items(limit: int) -> BeforeValidator:
 
     def check(value: object) -> object:
         if not isinstance(value, list | tuple):
-            raise _fail(
-                f"expects a list, not {_show(value)}",
+            raise reject(
+                f"expects a list, not {show(value)}",
                 "write a list (an empty list declares none); leave the field out when unknown",
             )
         if len(value) > limit:
-            raise _fail(
+            raise reject(
                 f"has {len(value)} items, more than the {limit} allowed", "shorten the list"
             )
         return value
@@ -248,31 +248,31 @@ def _max_items(limit: int) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-_Text = Annotated[str, Field(strict=True, max_length=_MAX_TEXT)]
-_Name = Annotated[str, Field(strict=True, min_length=1, max_length=_MAX_TEXT)]
-_Count = Annotated[int, Field(strict=True, ge=0, le=_MAX_INT)]
-_Date = Annotated[dt.date, BeforeValidator(_to_date)]
-_DateTime = Annotated[dt.datetime, BeforeValidator(_to_datetime)]
-_Country = Annotated[
+Text = Annotated[str, Field(strict=True, max_length=_MAX_TEXT)]
+Name = Annotated[str, Field(strict=True, min_length=1, max_length=_MAX_TEXT)]
+Count = Annotated[int, Field(strict=True, ge=0, le=_MAX_INT)]
+Date = Annotated[dt.date, BeforeValidator(_to_date)]
+DateTime = Annotated[dt.datetime, BeforeValidator(_to_datetime)]
+Country = Annotated[
     str,
     BeforeValidator(_to_country),
     WithJsonSchema({"type": "string", "enum": sorted(COUNTRY_CODES)}),
 ]
-_Currency = Annotated[
+Currency = Annotated[
     str,
     BeforeValidator(_to_currency),
     WithJsonSchema({"type": "string", "enum": sorted(CURRENCY_CODES)}),
 ]
 _T = TypeVar("_T")
 # _max_items measures each raw list first (fast); max_length states the bound in the JSON Schema.
-_Records = Annotated[tuple[_T, ...], Field(max_length=_MAX_RECORDS), _max_items(_MAX_RECORDS)]
-_WorkDates = Annotated[
-    tuple[_Date, ...], Field(max_length=_MAX_WORK_DATES), _max_items(_MAX_WORK_DATES)
+Records = Annotated[tuple[_T, ...], Field(max_length=_MAX_RECORDS), _max_items(_MAX_RECORDS)]
+WorkDates = Annotated[
+    tuple[Date, ...], Field(max_length=_MAX_WORK_DATES), _max_items(_MAX_WORK_DATES)
 ]
-_Nationalities = Annotated[
-    tuple[_Country, ...], Field(max_length=_MAX_NATIONALITIES), _max_items(_MAX_NATIONALITIES)
+Nationalities = Annotated[
+    tuple[Country, ...], Field(max_length=_MAX_NATIONALITIES), _max_items(_MAX_NATIONALITIES)
 ]
-_Amount = Annotated[
+Amount = Annotated[
     Decimal,
     BeforeValidator(_to_amount),
     WithJsonSchema(
@@ -291,20 +291,20 @@ _TAX_YEAR_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 _PERIOD_HINT = 'write a calendar year such as "2019" or a UK tax year such as "2019-20", in quotes'
 
 
-def _to_period(value: object) -> str:
+def to_period(value: object) -> str:
     """Accept a calendar year ``2019`` or a UK tax year ``2019-20`` (years that follow)."""
     if not isinstance(value, str):
-        raise _fail(f"expects a period as text, not {_show(value)}", _PERIOD_HINT)
+        raise reject(f"expects a period as text, not {show(value)}", _PERIOD_HINT)
     if _YEAR_RE.fullmatch(value):
         return value
     match = _TAX_YEAR_RE.fullmatch(value)
     if match is None:
-        raise _fail(f"{_show(value)} is not a year or a UK tax year", _PERIOD_HINT)
+        raise reject(f"{show(value)} is not a year or a UK tax year", _PERIOD_HINT)
     first, second = int(match[1]), int(match[2])
     if second != (first + 1) % 100:
         expected = f"{first}-{(first + 1) % 100:02d}"
-        raise _fail(
-            f"{_show(value)} is not a tax year", f'a UK tax year spans two years: "{expected}"'
+        raise reject(
+            f"{show(value)} is not a tax year", f'a UK tax year spans two years: "{expected}"'
         )
     return value
 

@@ -14,8 +14,8 @@ import os
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from fundrules.allocate import Allocation
-from fundrules.impact import OUTCOMES, Impact
+from fundrules.batch._allocation import Allocation
+from fundrules.batch._impact import OUTCOMES, Impact
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -3,7 +3,7 @@
 A policy author who moves a threshold wants to know who it lets in, who it shuts out,
 and what it does to the money. :func:`impact` decides every applicant of a population
 under both versions of a pack (same pack id), counts outcome flips by direction, allocates
-the budget on each side (:func:`fundrules.allocate.allocate`) to compare the money
+the budget on each side (:func:`fundrules.batch._allocation.allocate`) to compare the money
 committed, and keeps a sample of flipped applicants with the criteria whose status
 changed, which are what made them flip.
 """
@@ -16,14 +16,16 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from fundrules.allocate import Allocation, allocate
-from fundrules.api import BackendName
-from fundrules.batch import Failure, Input, evaluate_inputs
-from fundrules.diagnostics import Diagnostic, UnknownPackError
+from fundrules.backends import BackendName
+from fundrules.batch._allocation import Allocation, allocate
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import UnknownPackError
+from fundrules.io import Input
+from fundrules.parallel import Failure, evaluate_inputs
 from fundrules.policies.pack import Pack
 from fundrules.schema import Applicant, Decision, Status
 
-__all__ = ["CriterionChange", "Flip", "Impact", "impact"]
+__all__ = ["OUTCOMES", "CriterionChange", "Flip", "Impact", "impact"]
 
 OUTCOMES = ("eligible", "ineligible", "incomplete", "error")
 

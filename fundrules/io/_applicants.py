@@ -10,7 +10,7 @@ import json
 import os
 from typing import Any
 
-from fundrules.diagnostics import ApplicantError
+from fundrules.errors import ApplicantError
 from fundrules.policies.loader import Limits, load_file
 from fundrules.schema import Applicant, parse_applicant
 

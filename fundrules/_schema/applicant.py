@@ -22,25 +22,25 @@ from pydantic import (
     model_validator,
 )
 
-from fundrules._schema_types import (
-    _DECIMAL_CONTEXT,
-    _MAX_ID,
-    _MAX_KEYS,
-    _Amount,
-    _Count,
-    _Country,
-    _Currency,
-    _Date,
-    _DateTime,
-    _fail,
-    _fail_many,
-    _Loc,
-    _Name,
-    _Nationalities,
-    _Records,
-    _Text,
-    _to_period,
-    _WorkDates,
+from fundrules._schema.types import (
+    DECIMAL_CONTEXT,
+    MAX_ID,
+    MAX_KEYS,
+    Amount,
+    Count,
+    Country,
+    Currency,
+    Date,
+    DateTime,
+    Loc,
+    Name,
+    Nationalities,
+    Records,
+    Text,
+    WorkDates,
+    fail_many,
+    reject,
+    to_period,
 )
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "EmploymentStatus",
     "Engagement",
     "EngagementOutcome",
+    "Frozen",
     "Income",
     "IncomeBasis",
     "Money",
@@ -62,7 +63,6 @@ __all__ = [
     "SocialSecurity",
     "Stop",
     "StopCause",
-    "_Frozen",
 ]
 
 # --- enumerations (DESIGN section 3); typing.get_args(Sector) lists the values -------------
@@ -97,38 +97,38 @@ BenefitScheme = Literal[
 # --- models ---------------------------------------------------------------------------------
 
 
-class _Frozen(BaseModel):
+class Frozen(BaseModel):
     """Immutable and closed: unknown keys are errors, not silently unknown facts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Input(_Frozen):
+class _Input(Frozen):
     """A model read from user input: its mappings are bounded in size."""
 
     @model_validator(mode="before")
     @classmethod
     def _bounded_keys(cls, data: object) -> object:
-        if isinstance(data, Mapping) and len(data) > _MAX_KEYS:
-            raise _fail(f"has {len(data)} keys, more than the {_MAX_KEYS} allowed", "remove them")
+        if isinstance(data, Mapping) and len(data) > MAX_KEYS:
+            raise reject(f"has {len(data)} keys, more than the {MAX_KEYS} allowed", "remove them")
         return data
 
 
 class Money(_Input):
     """An exact amount in one currency; fundrules never converts between currencies."""
 
-    value: _Amount
-    currency: _Currency
+    value: Amount
+    currency: Currency
 
     def minor_units(self) -> int:
         """Return the amount in cents (exact: the value has at most two decimal places)."""
-        return int(self.value.scaleb(2, context=_DECIMAL_CONTEXT))
+        return int(self.value.scaleb(2, context=DECIMAL_CONTEXT))
 
 
 class Stop(_Input):
     """When and why an engagement stopped early."""
 
-    date: _Date | None = None
+    date: Date | None = None
     cause: StopCause | None = None
 
 
@@ -138,28 +138,28 @@ class Engagement(_Input):
     ``work_dates`` is declared before ``days`` so that ``days`` can be checked against it.
     """
 
-    production: _Text | None = None
+    production: Text | None = None
     production_listed: StrictBool | None = None
     sector: Sector | None = None
     contract: Contract | None = None
     registered: StrictBool | None = None
     paid: StrictBool | None = None
     netflix: StrictBool | None = None
-    start: _Date | None = None
-    end: _Date | None = None
-    work_dates: _WorkDates | None = None
-    days: _Count | None = None
-    cachets: _Count | None = None
+    start: Date | None = None
+    end: Date | None = None
+    work_dates: WorkDates | None = None
+    days: Count | None = None
+    cachets: Count | None = None
     outcome: EngagementOutcome | None = None
     stop: Stop | None = None
-    days_remaining: _Count | None = None
+    days_remaining: Count | None = None
 
     @field_validator("end")
     @classmethod
     def _end_not_before_start(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
         start = info.data.get("start")
         if end is not None and start is not None and end < start:
-            raise _fail(
+            raise reject(
                 f"end {end} is before start {start}",
                 "an engagement cannot end before it starts: check both dates",
             )
@@ -173,7 +173,7 @@ class Engagement(_Input):
         start, end = info.data.get("start"), info.data.get("end")
         if "start" not in info.data or "end" not in info.data:
             start = end = None  # a bound failed (end before start, ...): that error suffices
-        problems: list[tuple[_Loc, str, str]] = []
+        problems: list[tuple[Loc, str, str]] = []
         seen: set[dt.date] = set()
         for index, day in enumerate(work_dates or ()):
             if (start is not None and day < start) or (end is not None and day > end):
@@ -188,7 +188,7 @@ class Engagement(_Input):
                 problems.append(((index,), f"{day} is listed twice", "list each day once"))
             seen.add(day)
         if problems:
-            raise _fail_many(problems)
+            raise fail_many(problems)
         return work_dates
 
     @field_validator("days")
@@ -198,7 +198,7 @@ class Engagement(_Input):
             return days
         start, end = info.data.get("start"), info.data.get("end")
         work_dates = info.data.get("work_dates")
-        problems: list[tuple[_Loc, str, str]] = []
+        problems: list[tuple[Loc, str, str]] = []
         if start is not None and end is not None and start <= end:
             calendar = (end - start).days + 1
             if days > calendar:
@@ -219,14 +219,14 @@ class Engagement(_Input):
                 )
             )
         if problems:
-            raise _fail_many(problems)
+            raise fail_many(problems)
         return days
 
 
 class Income(_Input):
     """Income of one period: a calendar year or a UK tax year."""
 
-    period: Annotated[str, BeforeValidator(_to_period), WithJsonSchema({"type": "string"})]
+    period: Annotated[str, BeforeValidator(to_period), WithJsonSchema({"type": "string"})]
     amount: Money
     basis: IncomeBasis
 
@@ -237,8 +237,8 @@ class Benefit(_Input):
     scheme: BenefitScheme
     receiving: StrictBool | None = None
     eligible: StrictBool | None = None
-    rights_opened: _Date | None = None
-    rights_ended: _Date | None = None
+    rights_opened: Date | None = None
+    rights_ended: Date | None = None
     monthly: Money | None = None
 
     @field_validator("rights_ended")
@@ -248,7 +248,7 @@ class Benefit(_Input):
     ) -> dt.date | None:
         opened = info.data.get("rights_opened")
         if ended is not None and opened is not None and ended < opened:
-            raise _fail(
+            raise reject(
                 f"rights ended {ended}, before they opened {opened}",
                 "check rights_opened and rights_ended",
             )
@@ -258,10 +258,10 @@ class Benefit(_Input):
 class PriorAward(_Input):
     """A grant already received (``fund`` is a pack id)."""
 
-    fund: _Name
-    call: _Text | None = None
+    fund: Name
+    call: Text | None = None
     amount: Money | None = None
-    date: _Date | None = None
+    date: Date | None = None
 
 
 class Needs(_Input):
@@ -276,27 +276,27 @@ class Needs(_Input):
 class Applicant(_Input):
     """One application: every field but ``id`` and ``submitted_at`` may be unknown (absent)."""
 
-    id: Annotated[str, Field(strict=True, min_length=1, max_length=_MAX_ID)]
-    submitted_at: _DateTime
-    call: _Text | None = None
-    residence_country: _Country | None = None
-    nationalities: _Nationalities | None = None
+    id: Annotated[str, Field(strict=True, min_length=1, max_length=MAX_ID)]
+    submitted_at: DateTime
+    call: Text | None = None
+    residence_country: Country | None = None
+    nationalities: Nationalities | None = None
     role: Role | None = None
     status: EmploymentStatus | None = None
     social_security: SocialSecurity | None = None
     unemployed: StrictBool | None = None
     covid_hardship: StrictBool | None = None
     shortfall_reason: ShortfallReason | None = None
-    long_term_illness_months: _Count | None = None
-    engagements: _Records[Engagement] | None = None
-    income: _Records[Income] | None = None
-    benefits: _Records[Benefit] | None = None
-    prior_awards: _Records[PriorAward] | None = None
+    long_term_illness_months: Count | None = None
+    engagements: Records[Engagement] | None = None
+    income: Records[Income] | None = None
+    benefits: Records[Benefit] | None = None
+    prior_awards: Records[PriorAward] | None = None
     needs: Needs | None = None
 
     @field_validator("id")
     @classmethod
     def _id_not_blank(cls, value: str) -> str:
         if not value.strip():
-            raise _fail("must not be blank", "give the reference of the application")
+            raise reject("must not be blank", "give the reference of the application")
         return value

@@ -26,7 +26,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from fundrules.diagnostics import Diagnostic, PackError
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import PackError
 from fundrules.policies.pack import Pack
 from fundrules.schema import Applicant, Award, Decision
 

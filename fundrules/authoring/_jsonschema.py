@@ -324,7 +324,7 @@ def schema_text(which: str) -> str:
 
 def schema_path(which: str) -> Path | None:
     """The shipped schema file: in the installed package, else in the source checkout."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # fundrules/
     for folder in (package / "docs" / "schema", package.parent / "docs" / "schema"):
         path = folder / f"{which}.schema.json"
         if path.is_file():

@@ -1,4 +1,4 @@
-"""The words of ``fundrules explain`` in French, English, Italian and Spanish.
+"""Every built-in sentence of fundrules in French, English, Italian and Spanish.
 
 Kept apart from the logic so a translator edits one file. Every table has the four
 languages for every key (a test checks it); :func:`say` falls back to English.
@@ -6,9 +6,25 @@ languages for every key (a test checks it); :func:`say` falls back to English.
 
 from __future__ import annotations
 
-__all__ = ["FIELD_WORDS", "ITEM_WORDS", "LANGS", "UI", "say"]
+from typing import Literal, get_args
 
-LANGS = ("en", "fr", "it", "es")
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import InvalidArgument
+
+__all__ = ["FIELD_WORDS", "ITEM_WORDS", "LANGS", "UI", "Lang", "check_lang", "say"]
+
+#: The languages of packs, explanations and the command line.
+Lang = Literal["en", "fr", "it", "es"]
+LANGS: tuple[str, ...] = get_args(Lang)
+
+
+def check_lang(lang: str | None) -> None:
+    """Refuse a language fundrules does not speak (``None`` = the pack's own language)."""
+    if lang is not None and lang not in LANGS:
+        raise InvalidArgument([Diagnostic(
+            "invalid-argument", f"fundrules does not speak `{str(lang)[:20]}`",
+            hint="use one of " + ", ".join(LANGS) + " (or no lang: the pack's language)",
+            path="lang")])
 
 #: Headings, statuses, outcomes and sentence templates.
 UI: dict[str, dict[str, str]] = {

@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from multiprocessing import connection
 from typing import Any
 
-from fundrules._batch_input import Input
-from fundrules._batch_worker import BatchResult, _bug, _serve
-from fundrules.diagnostics import Diagnostic, EngineError
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import EngineError
+from fundrules.io import Input
+from fundrules.parallel._worker import BatchResult, bug_failure, serve
 
-__all__: list[str] = []
+__all__ = ["GUARD_MESSAGE", "run_in_processes"]
 
 _IN_FLIGHT = 3  # chunks held per worker (being decided or waiting for their turn to be yielded)
 _MAX_DEATHS = 5  # worker deaths in a row, with no answer between, before the batch stops
@@ -83,7 +84,7 @@ class _Proc:
 
     def __init__(self, context: Any, initargs: tuple[Any, ...]) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, *initargs), daemon=True,
+        self.process = context.Process(target=serve, args=(child, *initargs), daemon=True,
                                        name="fundrules-batch")
         self.process.start()
         child.close()
@@ -151,7 +152,7 @@ class _Workers:
         return answer
 
     def failed(self, item: Input, message: str) -> BatchResult:
-        return BatchResult(item.where, item.at, None, (_bug(message[:500]),) * self.width)
+        return BatchResult(item.where, item.at, None, (bug_failure(message[:500]),) * self.width)
 
     def isolate(self, index: int, chunk: list[Input]) -> list[BatchResult]:
         """Decide a chunk that killed its worker or could not be sent, one input at a time."""
@@ -179,7 +180,7 @@ class _Workers:
             proc.stop()
 
 
-def _parallel(chunks: Iterator[list[Input]], jobs: int, initargs: tuple[Any, ...],
+def run_in_processes(chunks: Iterator[list[Input]], jobs: int, initargs: tuple[Any, ...],
               width: int) -> Iterator[list[BatchResult]]:
     """Chunks' results in input order, from ``jobs`` processes, few chunks held at once."""
     workers = _Workers(jobs, initargs, width)

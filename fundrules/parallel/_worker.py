@@ -1,6 +1,6 @@
 """The work of one process: decide inputs against packs, each failure kept in its place.
 
-Shared by the single-process path and the worker processes of :mod:`fundrules._pool`.
+Shared by the single-process path and the worker processes of :mod:`fundrules.parallel._pool`.
 """
 
 from __future__ import annotations
@@ -11,20 +11,21 @@ import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
-from fundrules._batch_input import Input, Where, _parse
-from fundrules.api import BackendName, Engine
-from fundrules.diagnostics import (
+from fundrules.backends import BackendName, backend_named
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import (
     ApplicantError,
-    Diagnostic,
     EngineError,
     FundrulesError,
     PackError,
     UnknownPackError,
 )
+from fundrules.io import Input, Where, parse_input
 from fundrules.policies.pack import Pack
+from fundrules.runtime.evaluation import PreparedPack
 from fundrules.schema import Applicant, Decision
 
-__all__ = ["BatchResult", "Failure"]
+__all__ = ["BatchResult", "Failure", "Worker", "bug_failure", "serve"]
 
 _ERRORS: dict[str, type[FundrulesError]] = {
     cls.__name__: cls for cls in (ApplicantError, EngineError, PackError, UnknownPackError)
@@ -58,36 +59,36 @@ class BatchResult:
     results: tuple[Decision | Failure, ...]
 
 
-def _bug(message: str) -> Failure:
+def bug_failure(message: str) -> Failure:
     return Failure("EngineError", (Diagnostic(
         "engine-failure", message, hint="this is a fundrules bug: please report it with "
         "the input"),))
 
 
 
-_ENGINES: dict[tuple[str, str, str], Engine] = {}
-_ENGINES_LOCK = threading.Lock()
+_PREPARED: dict[tuple[str, str, str], PreparedPack] = {}
+_PREPARED_LOCK = threading.Lock()
 
 
-def _engine_for(pack: Pack, backend: BackendName) -> Engine:
-    """One engine per pack source and backend in this process, built on first use.
+def _prepared(pack: Pack, backend: BackendName) -> PreparedPack:
+    """One prepared pack per pack source and backend in this process, built on first use.
 
-    Engines are immutable and thread-safe, and a durable_rules ruleset can never be
-    unregistered: building a new engine for every batch would grow memory each time.
+    Prepared packs are immutable and thread-safe, and a durable_rules ruleset can never be
+    unregistered: preparing the pack again for every batch would grow memory each time.
     """
     key = (pack.id, pack.digest, backend)
-    with _ENGINES_LOCK:
-        if key not in _ENGINES:
-            _ENGINES[key] = Engine([pack], backend=backend)
-        return _ENGINES[key]
+    with _PREPARED_LOCK:
+        if key not in _PREPARED:
+            _PREPARED[key] = PreparedPack(pack, backend_named(backend))
+        return _PREPARED[key]
 
 
-class _Worker:
-    """Decides inputs against packs; one per process, with one Engine per pack."""
+class Worker:
+    """Decides inputs against packs; one per process, each pack prepared once."""
 
     def __init__(self, packs: Sequence[Pack], backend: BackendName, lang: str | None,
                  keep_applicants: bool) -> None:
-        self.engines = [(p.id, _engine_for(p, backend)) for p in packs]
+        self.packs = [_prepared(p, backend) for p in packs]
         self.lang = lang
         self.keep = keep_applicants
 
@@ -96,30 +97,31 @@ class _Worker:
 
     def one(self, item: Input) -> BatchResult:
         try:
-            applicant = _parse(item)
+            applicant = parse_input(item)
         except FundrulesError as exc:
             return self._failed(item, Failure.of(exc))
         except Exception as exc:  # a bug: reported in place, the batch goes on
-            return self._failed(item, _bug(f"reading the input failed: {exc!r}"[:500]))
+            return self._failed(item, bug_failure(f"reading the input failed: {exc!r}"[:500]))
         results: list[Decision | Failure] = []
-        for pack_id, engine in self.engines:
+        for prepared in self.packs:
             try:
-                results.append(engine.evaluate(applicant, pack_id, lang=self.lang))
+                results.append(prepared.evaluate(applicant, lang=self.lang).decision)
             except FundrulesError as exc:
                 results.append(Failure.of(exc))
             except Exception as exc:
-                results.append(_bug(f"deciding against `{pack_id}` failed: {exc!r}"[:500]))
+                results.append(bug_failure(
+                    f"deciding against `{prepared.pack.id}` failed: {exc!r}"[:500]))
         return BatchResult(item.where, item.at, applicant if self.keep else None, tuple(results))
 
     def _failed(self, item: Input, failure: Failure) -> BatchResult:
-        return BatchResult(item.where, item.at, None, (failure,) * len(self.engines))
+        return BatchResult(item.where, item.at, None, (failure,) * len(self.packs))
 
 
-def _serve(conn: Connection, packs: Sequence[Pack], backend: BackendName, lang: str | None,
-           keep: bool) -> None:
-    """A worker process: build the engines once, then decide chunks until told to stop."""
+def serve(conn: Connection, packs: Sequence[Pack], backend: BackendName, lang: str | None,
+          keep: bool) -> None:
+    """A worker process: prepare the packs once, then decide chunks until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    worker = _Worker(packs, backend, lang, keep)
+    worker = Worker(packs, backend, lang, keep)
     while True:
         try:
             message = conn.recv()

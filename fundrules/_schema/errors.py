@@ -2,7 +2,7 @@
 
 Each error becomes one ``applicant-invalid`` diagnostic with its field path
 (``engagements[0].start``), a message in the house style and a hint; a validator of
-:mod:`fundrules._schema_types` may report several problems in one error.
+:mod:`fundrules._schema.types` may report several problems in one error.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from fundrules._applicant_models import (
+from fundrules._schema.applicant import (
     Applicant,
     Benefit,
     Engagement,
@@ -23,10 +23,10 @@ from fundrules._applicant_models import (
     PriorAward,
     Stop,
 )
-from fundrules._schema_types import _ERROR_TYPE, _Loc, _printable, _show
+from fundrules._schema.types import ERROR_TYPE, Loc, printable, show
 from fundrules.diagnostics import Diagnostic
 
-__all__ = ["_diagnostics"]
+__all__ = ["diagnostics_of"]
 
 _NOUNS: dict[type[BaseModel], str] = {
     Applicant: "the applicant",
@@ -50,7 +50,7 @@ def _model_in(annotation: object) -> type[BaseModel] | None:
     return None
 
 
-def _model_at(loc: _Loc) -> type[BaseModel] | None:
+def _model_at(loc: Loc) -> type[BaseModel] | None:
     """Find the model that validates the mapping at ``loc`` of an applicant."""
     model: type[BaseModel] | None = Applicant
     for part in loc:
@@ -61,26 +61,26 @@ def _model_at(loc: _Loc) -> type[BaseModel] | None:
     return model
 
 
-def _path(loc: _Loc) -> str:
+def _path(loc: Loc) -> str:
     """``('engagements', 0, 'start')`` -> ``engagements[0].start``."""
     text = ""
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            name = _printable(part, 60)
+            name = printable(part, 60)
             text += f".{name}" if text else name
     return text
 
 
-def _describe(error: Mapping[str, object], loc: _Loc) -> tuple[str, str]:
+def _describe(error: Mapping[str, object], loc: Loc) -> tuple[str, str]:
     """Message (without the path) and hint for one pydantic error."""
     kind = str(error["type"])
     ctx = error.get("ctx")
     ctx = ctx if isinstance(ctx, Mapping) else {}
-    shown = _show(error.get("input"))
+    shown = show(error.get("input"))
     field = str(loc[-1]) if loc else "the field"
-    if kind == _ERROR_TYPE:
+    if kind == ERROR_TYPE:
         return str(ctx.get("message")), str(ctx.get("hint"))
     if kind == "missing":
         return "is required but missing", f"add `{field}`"
@@ -130,7 +130,7 @@ def _describe(error: Mapping[str, object], loc: _Loc) -> tuple[str, str]:
     return message[:1].lower() + message[1:], "see `fundrules schema` for the applicant schema"
 
 
-def _diagnostic(loc: _Loc, message: str, hint: str, file: str | None) -> Diagnostic:
+def _diagnostic(loc: Loc, message: str, hint: str, file: str | None) -> Diagnostic:
     path = _path(loc)
     where = f"`{path}`" if path else "the applicant"
     return Diagnostic(
@@ -142,14 +142,14 @@ def _diagnostic(loc: _Loc, message: str, hint: str, file: str | None) -> Diagnos
     )
 
 
-def _diagnostics(exc: ValidationError, file: str | None) -> list[Diagnostic]:
+def diagnostics_of(exc: ValidationError, file: str | None) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for error in exc.errors(include_url=False):
-        loc: _Loc = tuple(error["loc"])
+        loc: Loc = tuple(error["loc"])
         if error["type"] == "invalid_key":  # the last part is the offending key, not a field
             loc = loc[:-1]
         ctx = error.get("ctx") or {}
-        problems = ctx.get("problems") if error["type"] == _ERROR_TYPE else None
+        problems = ctx.get("problems") if error["type"] == ERROR_TYPE else None
         if problems:
             found.extend(_diagnostic(loc + sub, text, hint, file) for sub, text, hint in problems)
         else:

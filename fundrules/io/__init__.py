@@ -1,0 +1,11 @@
+r"""Reading applicants: files (JSON or YAML, located errors) and the inputs of a batch.
+
+Everything here turns bytes from outside into validated :class:`~fundrules.Applicant`
+objects or located :class:`~fundrules.ApplicantError`\\ s; nothing here decides.
+"""
+
+from fundrules.io._applicants import APPLICANT_LIMITS, read_applicant, strict_json
+from fundrules.io._inputs import MAX_LINE_BYTES, Input, InputSource, Where, parse_input
+
+__all__ = ["APPLICANT_LIMITS", "MAX_LINE_BYTES", "Input", "InputSource", "Where",
+           "parse_input", "read_applicant", "strict_json"]

@@ -1,0 +1,110 @@
+"""Many applicants, several packs, several processes: results in input order.
+
+Inputs (any iterable of :class:`~fundrules.io.Input`) are handed to worker processes in
+chunks; only a few chunks per worker are in flight, so memory stays bounded whatever the
+input size, and results come back in input order. Each worker builds its packs' runners
+once. An input that cannot be read or validated becomes a :class:`Failure` in its place
+and never stops the batch. A process's work is in ``_worker``, the pool in ``_pool``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+from fundrules.backends import BackendName
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import ApplicantError, InvalidArgument
+from fundrules.io import Input
+from fundrules.parallel._pool import run_in_processes
+from fundrules.parallel._worker import BatchResult, Failure, Worker
+from fundrules.policies.pack import Pack
+from fundrules.schema import Applicant, Decision, parse_applicant
+
+__all__ = ["decide_in_parallel", "default_jobs", "evaluate_inputs"]
+
+_CHUNK_ITEMS = 64
+_CHUNK_CHARS = 4 * 1024 * 1024
+
+
+
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _chunks(inputs: Iterable[Input]) -> Iterator[list[Input]]:
+    chunk: list[Input] = []
+    size = 0
+    for item in inputs:
+        chunk.append(item)
+        size += len(item.data) if isinstance(item.data, str) else 1000
+        if len(chunk) >= _CHUNK_ITEMS or size >= _CHUNK_CHARS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,
+                    backend: BackendName = "durable", lang: str | None = None,
+                    jobs: int | None = 1,
+                    keep_applicants: bool = False) -> Iterator[BatchResult]:
+    """Decide every input against every pack, yielding one result per input, in order.
+
+    ``jobs`` processes share the work (``None`` = every core; with 1, or when the input
+    fits in one chunk, no process is started). Memory stays bounded: inputs are read
+    as results are consumed. With ``keep_applicants`` each result carries the validated
+    applicant (allocation needs it).
+    """
+    jobs = default_jobs() if jobs is None else jobs
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise InvalidArgument([Diagnostic(
+            "invalid-argument", f"jobs must be a whole number of 1 or more, not {jobs!r}",
+            hint="pass jobs=1 (one process), jobs=N, or jobs=None (every core)", path="jobs")])
+    chunks = _chunks(inputs)
+    head = [c for c in (next(chunks, None), next(chunks, None)) if c]
+    initargs = (tuple(packs), backend, lang, keep_applicants)
+    if jobs == 1 or len(head) < 2:
+        worker = Worker(*initargs)
+        for chunk in itertools.chain(head, chunks):  # streams: never the whole input
+            yield from worker.run(chunk)
+        return
+    for results in run_in_processes(itertools.chain(head, chunks), jobs, initargs, len(packs)):
+        yield from results
+
+
+def _item(index: int, data: object) -> Input:
+    """One applicant for a worker: as given when it travels well, else checked here.
+
+    Anything but an Applicant or a dict is validated in this process, so that what a
+    worker could not receive fails exactly as :meth:`Engine.evaluate` would, in its place.
+    """
+    if isinstance(data, Applicant | dict):
+        return Input("item", index, data)
+    try:
+        return Input("item", index, parse_applicant(
+            dict(data) if isinstance(data, Mapping) else data))
+    except ApplicantError as err:
+        return Input("item", index, problem=err.diagnostics[0])
+
+
+def decide_in_parallel(pack: Pack, applicants: Iterable[Applicant | Mapping[str, object]], *,
+                       backend: BackendName, lang: str | None, jobs: int | None
+                       ) -> Iterator[Decision]:
+    """:meth:`Engine.evaluate_many` on several processes: the same decisions, same order.
+
+    An invalid applicant raises its error at its position, as one process would.
+    """
+    items = (_item(i, a) for i, a in enumerate(applicants))
+    for result in evaluate_inputs(items, [pack], backend=backend, lang=lang, jobs=jobs):
+        (outcome,) = result.results
+        if isinstance(outcome, Failure):
+            raise outcome.exception()
+        yield outcome
