@@ -8,18 +8,26 @@ never touches the file system.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 
 from fundrules.backends import BackendName, backend_named
 from fundrules.diagnostics import Diagnostic
 from fundrules.errors import DuplicatePackError, InvalidArgument, PackError, UnknownPackError
 from fundrules.i18n import check_lang
-from fundrules.policies.pack import Pack, load_pack
-from fundrules.policies.registry import builtin_pack_dir, entry_point_paths, pack_files
+from fundrules.policies.pack import Pack
+from fundrules.policies.registry import PackRegistry
 from fundrules.runtime.evaluation import Evaluation, PreparedPack
 from fundrules.schema import Applicant, Decision, parse_applicant
 
 __all__ = ["Engine"]
+
+def _discovered(registry: PackRegistry) -> list[Pack]:
+    """The registry's packs; a broken installed package is one warning, not a failure."""
+    for problem in registry.problems:
+        warnings.warn(problem.message, RuntimeWarning, stacklevel=3)
+    return registry.packs()
+
 
 class Engine:
     """Evaluates applicants against policy packs.
@@ -32,8 +40,7 @@ class Engine:
     def __init__(self, packs: Iterable[Pack] | None = None, *,
                  backend: BackendName = "durable") -> None:
         if packs is None:
-            packs = [load_pack(p) for p in pack_files([builtin_pack_dir(),
-                                                       *entry_point_paths()])]
+            packs = _discovered(PackRegistry.discover())
         self._packs: dict[str, Pack] = {}
         for pack in packs:
             if pack.id in self._packs:
@@ -55,23 +62,15 @@ class Engine:
     @classmethod
     def from_paths(cls, *paths: str | os.PathLike[str], backend: BackendName = "durable",
                    include_builtin: bool = False) -> Engine:
-        """An engine over the packs in these files or folders (and the built-ins if asked).
+        """An engine over the packs in these files or folders (and the others if asked).
 
-        With ``include_builtin``, a pack given here replaces the built-in pack of the same
-        id: an author evaluates their edited copy, not the shipped one.
+        With ``include_builtin``, the built-in packs and those installed packages register
+        are loaded too, and a pack given here replaces the one of the same id: an author
+        evaluates their edited copy, not the shipped one.
         """
-        packs: dict[str, Pack] = {}
-        if include_builtin:
-            packs = {p.id: p for p in (load_pack(f) for f in pack_files([builtin_pack_dir()]))}
-        given: dict[str, Pack] = {}
-        for pack in (load_pack(f) for f in pack_files(paths)):
-            if pack.id in given:  # two of the user's own files claim one id
-                raise DuplicatePackError([Diagnostic(
-                    "duplicate-id", f"two packs have the id `{pack.id}`: {pack.file} and "
-                    f"{given[pack.id].file}", hint="load only one of them", file=pack.file)])
-            given[pack.id] = pack
-        packs.update(given)  # a pack given by path replaces the built-in pack of that id
-        return cls(packs.values(), backend=backend)
+        registry = PackRegistry.discover(paths, builtin=include_builtin,
+                                         plugins=include_builtin)
+        return cls(_discovered(registry), backend=backend)
 
     @property
     def backend(self) -> str:

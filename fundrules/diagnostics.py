@@ -58,6 +58,7 @@ CODES: dict[str, str] = {
     "json-syntax": "a line of a JSON Lines input is not valid JSON",
     "unknown-pack": "no pack has that id",
     "unknown-call": "the pack has no call with that id",
+    "plugin-broken": "an installed package registers packs that cannot be loaded",
     "invalid-argument": "a function of the Python API was given a value it does not take",
     # YAML test cases
     "test-invalid": "a YAML test case is malformed",

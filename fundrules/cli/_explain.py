@@ -19,8 +19,7 @@ from fundrules.diagnostics import Diagnostic
 from fundrules.errors import FundrulesError, UnknownPackError
 from fundrules.explain import explain, render_text
 from fundrules.io import read_applicant
-from fundrules.policies.pack import load_pack
-from fundrules.policies.registry import builtin_pack_dir, pack_files
+from fundrules.policies.registry import PackRegistry
 
 __all__ = ["add_parser"]
 
@@ -47,13 +46,15 @@ def add_parser(sub: Any) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    """The built-in packs, with ``--packs`` replacing those of the same id."""
-    own = [load_pack(path) for path in pack_files(args.packs)]
-    ids = {p.id for p in own}
-    builtin = [] if own and (args.pack is None or args.pack in ids) else [
-        p for p in (load_pack(path) for path in pack_files([builtin_pack_dir()]))
-        if p.id not in ids]
-    return Engine([*own, *builtin], backend=args.backend)
+    """The packs to explain with: ``--packs`` alone, or every pack.
+
+    ``--packs`` alone when they hold the pack asked for (or none is asked); else the
+    built-in and installed packs, ``--packs`` replacing those of the same id.
+    """
+    own = PackRegistry.discover(args.packs, builtin=False, plugins=False)
+    if own.ids and (args.pack is None or args.pack in own.ids):
+        return Engine(own.packs(), backend=args.backend)
+    return Engine.from_paths(*args.packs, backend=args.backend, include_builtin=True)
 
 
 def _pack_id(engine: Engine, args: argparse.Namespace) -> str:

@@ -59,13 +59,9 @@ def resolve_pack(pack: Pack | str) -> Pack:
     if isinstance(pack, Pack):
         return pack
     from fundrules.policies.pack import load_pack
-    from fundrules.policies.registry import builtin_pack_dir, entry_point_paths, pack_files
+    from fundrules.policies.registry import PackRegistry
 
-    for path in pack_files([builtin_pack_dir(), *entry_point_paths()]):
-        loaded = _load_cached(str(path), load_pack)
-        if loaded.id == pack:
-            return loaded
-    raise ValueError(f"no built-in or installed pack has the id {pack!r}")
+    return _load_cached(str(PackRegistry.discover().source(pack).path), load_pack)
 
 
 @functools.lru_cache(maxsize=16)
