@@ -22,6 +22,10 @@ from fundrules.policies.params import Param
 __all__ = ["_Const", "_Constants", "_Fail", "_num", "_values_hint"]
 
 
+#: what a name whose definition was dropped would wrongly be reported as
+_FOLLOW_ON = frozenset(("unknown-name", "unproduced-fact"))
+
+
 class _Fail(Exception):
     """Internal: abandon one condition after its diagnostic is recorded."""
 
@@ -40,6 +44,7 @@ class _Constants:
     currency: str
     params: dict[str, Param]
     broken: frozenset[str]  # declared parameters whose value is invalid (already reported)
+    dropped: frozenset[str]  # names defined by pack elements dropped for their own errors
     diagnostics: list[Diagnostic]
     _node: Node | None
 
@@ -56,6 +61,8 @@ class _Constants:
             path=node.path if node is not None else None))
 
     def _fail(self, code: str, message: str, hint: str | None, expr: c.Expr) -> _Fail:
+        if code in _FOLLOW_ON and isinstance(expr, c.Name) and expr.name in self.dropped:
+            return _Fail()  # its definition was dropped for its own, reported, error
         self.report(code, message, hint, self._node, expr.span[0])
         return _Fail()
 

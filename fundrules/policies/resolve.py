@@ -91,11 +91,15 @@ class Resolver(_Constants):
     """
 
     def __init__(self, file: str, currency: str, params: dict[str, Param],
-                 broken: frozenset[str] = frozenset()) -> None:
+                 broken: frozenset[str] = frozenset(), *,
+                 dropped: frozenset[str] = frozenset()) -> None:
         self.file = file
         self.currency = currency
         self.params = params
         self.broken = broken  # declared parameters whose value is invalid (already reported)
+        #: facts, measures and parameters whose definition was dropped for its own error:
+        #: a condition naming one is not reported as naming an unknown name
+        self.dropped = dropped
         self.diagnostics: list[Diagnostic] = []
         self.inputs: dict[Input, Input] = {}  # one object per input, in reading order
         self._node: Node | None = None
