@@ -69,6 +69,7 @@ CODES: dict[str, str] = {
     "unknown-call": "the pack has no call with that id",
     # YAML test cases
     "test-invalid": "a YAML test case is malformed",
+    "pack-path-outside": "a test case file's `pack:` path leads outside its folder and project",
 }
 
 
