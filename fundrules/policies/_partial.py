@@ -199,6 +199,7 @@ def build_pack_partial(root: Node, file: str
             hint="start the file with `pack: <id>` (see docs/pack-format.md)", file=file,
             line=root.mark.line, column=root.mark.column)], root, Dropped()
     found: list[Diagnostic] = []
+    seen: set[Diagnostic] = set()
     acc: dict[str, set[Any]] = {k: set() for k in
                                 ("names", "params", "sources", "ambiguities", "calls", "words",
                                  "awards", "ids")}
@@ -210,7 +211,8 @@ def build_pack_partial(root: Node, file: str
             errors = exc.errors()
             for e in errors:
                 d = _diagnostic(e, current, file)
-                if d not in found:  # a union's members say the same thing once
+                if d not in seen:  # a union's members say the same thing once
+                    seen.add(d)
                     found.append(d)
             edits: dict[tuple[int | str, ...], Node | None] = {}
             for e in errors:
