@@ -62,6 +62,7 @@ CODES: dict[str, str] = {
     "invalid-argument": "a function of the Python API was given a value it does not take",
     # YAML test cases
     "test-invalid": "a YAML test case is malformed",
+    "pack-path-outside": "a test case file's `pack:` path leads outside its folder and project",
 }
 
 

@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from fundrules.cli._common import ExitCode, print_diagnostics
 from fundrules.diagnostics import Diagnostic
+from fundrules.errors import FundrulesError
 from fundrules.policies.pack import PACK_LIMITS, inspect_pack
-from fundrules.policies.registry import builtin_pack_dir, pack_files
+from fundrules.policies.registry import PackRegistry
 from fundrules.runtime.durable_form import limit_diagnostics
 
 __all__ = ["add_parser"]
@@ -74,7 +76,13 @@ def _check(path: Path) -> list[Diagnostic]:
 
 def run(args: argparse.Namespace) -> int:
     """Check each pack; exit 1 on errors, 0 when there are none (warnings allowed)."""
-    files = list(pack_files(args.files or [builtin_pack_dir()]))
+    try:
+        registry = PackRegistry.discover()
+        files = registry.resolve(args.files)
+    except FundrulesError as exc:
+        print_diagnostics(exc.diagnostics)
+        return ExitCode.BAD_INPUT
+    print_diagnostics(registry.problems)
     found = {str(f): _check(f) for f in files}
     errors = sum(1 for ds in found.values() for d in ds if d.severity == "error")
     if args.format == "json":
@@ -89,4 +97,4 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{file}: ok")
         warnings = sum(len(ds) for ds in found.values()) - errors
         print(f"{len(files)} pack(s), {errors} error(s), {warnings} warning(s)", file=sys.stderr)
-    return 1 if errors else 0
+    return ExitCode.PROBLEMS if errors else ExitCode.OK

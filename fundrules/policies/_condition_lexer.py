@@ -12,12 +12,12 @@ import re
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["KEYWORDS", "MAX_TOKENS", "_LANGUAGE", "_RESERVED", "_Tok", "_tokenize"]
+__all__ = ["KEYWORDS", "LANGUAGE", "MAX_TOKENS", "RESERVED", "Tok", "tokenize"]
 
 MAX_TOKENS = 500  #: tokens in one condition
 
 KEYWORDS = frozenset(("and", "or", "not", "in", "true", "false"))
-_RESERVED = frozenset((  # Python words a confused author (or an attacker) might try
+RESERVED = frozenset((  # Python words a confused author (or an attacker) might try
     "if", "else", "elif", "for", "while", "lambda", "is", "import", "from", "def", "class",
     "return", "yield", "None", "True", "False", "AND", "OR", "NOT", "IN", "exec", "eval",
 ))
@@ -29,12 +29,12 @@ _TOKEN = re.compile(r"""
   | (?P<str>['"])
 """, re.VERBOSE | re.ASCII)
 _CURRENCY = re.compile(r"\s+([A-Z]{3})(?![A-Za-z0-9_.])", re.ASCII)
-_LANGUAGE = "conditions use names, numbers, dates, 'text', [lists], comparisons, `and`, " \
+LANGUAGE = "conditions use names, numbers, dates, 'text', [lists], comparisons, `and`, " \
             "`or` and `not`"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Tok:
+class Tok:
     kind: str  # num money str date name kw op eof error
     text: str
     start: int
@@ -59,15 +59,15 @@ def _char_error(text: str, i: int) -> tuple[str, str]:
     hints = {";": "a condition is one expression: join its parts with `and` or `or`",
              "`": "write names without backticks", "!": "use `not`, or `!=` for not equal",
              "&": "use `and`", "|": "use `or`"}
-    return f"the character {_show(c)} cannot be used in a condition", hints.get(c, _LANGUAGE)
+    return f"the character {_show(c)} cannot be used in a condition", hints.get(c, LANGUAGE)
 
 
-def _tokenize(text: str) -> list[_Tok]:
+def tokenize(text: str) -> list[Tok]:
     """Cut the text into tokens; a lexical error becomes a final ``error`` token.
 
     The parser raises it only when it reaches it, so an earlier syntax error wins.
     """
-    toks: list[_Tok] = []
+    toks: list[Tok] = []
     i, n = 0, len(text)
     while i < n:
         if text[i].isspace():
@@ -76,18 +76,18 @@ def _tokenize(text: str) -> list[_Tok]:
         if len(toks) >= MAX_TOKENS:
             msg = (f"the condition has more than {MAX_TOKENS} words and symbols",
                    "split it into rules whose conclusions are facts, and combine those")
-            return [*toks, _Tok("error", text[i], i, i + 1, msg)]
+            return [*toks, Tok("error", text[i], i, i + 1, msg)]
         m = _TOKEN.match(text, i)
         if m is None:
-            return [*toks, _Tok("error", text[i], i, i + 1, _char_error(text, i))]
+            return [*toks, Tok("error", text[i], i, i + 1, _char_error(text, i))]
         kind, word, end = m.lastgroup or "", m.group(), m.end()
-        tok: _Tok | None = None
+        tok: Tok | None = None
         err: tuple[str, str] | None = None
         if kind == "date":
             try:
                 if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", word):
                     raise ValueError
-                tok = _Tok("date", word, i, end, datetime.date.fromisoformat(word))
+                tok = Tok("date", word, i, end, datetime.date.fromisoformat(word))
             except ValueError:
                 err = (f"`{word}` is not a real date", "write dates as YYYY-MM-DD, e.g. "
                        "`2020-02-29`, and check the day and the month")
@@ -98,33 +98,33 @@ def _tokenize(text: str) -> list[_Tok]:
                                "put a space or an operator after the number; amounts are "
                                "written `15000 EUR`")
             cur = _CURRENCY.match(text, end)
-            if cur and cur.group(1) not in _RESERVED:
-                tok = _Tok("money", text[i:cur.end()], i, cur.end(),
+            if cur and cur.group(1) not in RESERVED:
+                tok = Tok("money", text[i:cur.end()], i, cur.end(),
                            (Decimal(word.replace("_", "")), cur.group(1)))
             else:
-                tok = _Tok("num", word, i, end, Decimal(word.replace("_", "")))
+                tok = Tok("num", word, i, end, Decimal(word.replace("_", "")))
         elif kind == "name":
             if text[end:end + 1] == ".":
                 i = end + 1 if text[end + 1:end + 2] == "_" else end
                 err = _char_error(text, i)
             else:
-                tok = _Tok("kw" if word in KEYWORDS else "name", word, i, end, word == "true")
+                tok = Tok("kw" if word in KEYWORDS else "name", word, i, end, word == "true")
         elif kind == "op":
-            tok = _Tok("op", word, i, end)
+            tok = Tok("op", word, i, end)
         else:
             tok = _string(text, i)
             if tok.kind == "error":
                 return [*toks, tok]
         if err is not None:
-            return [*toks, _Tok("error", text[i:i + 1], i, i + 1, err)]
+            return [*toks, Tok("error", text[i:i + 1], i, i + 1, err)]
         assert tok is not None
         toks.append(tok)
         i = tok.end
     eof = len(text.rstrip())
-    return [*toks, _Tok("eof", "", eof, eof)]
+    return [*toks, Tok("eof", "", eof, eof)]
 
 
-def _string(text: str, i: int) -> _Tok:
+def _string(text: str, i: int) -> Tok:
     """Scan a quoted text starting at ``i`` (escapes: backslash, quote, double quote)."""
     quote, j, out = text[i], i + 1, []
     while j < len(text):
@@ -132,15 +132,15 @@ def _string(text: str, i: int) -> _Tok:
         if c == "\\":
             nxt = text[j + 1:j + 2]
             if nxt not in ("\\", "'", '"'):
-                return _Tok("error", c, j, j + 1, (f"unknown escape `\\{nxt}` in a quoted text",
+                return Tok("error", c, j, j + 1, (f"unknown escape `\\{nxt}` in a quoted text",
                             "only `\\\\`, `\\'` and `\\\"` may follow a backslash"))
             out.append(nxt)
             j += 2
         elif c == quote:
-            return _Tok("str", text[i:j + 1], i, j + 1, "".join(out))
+            return Tok("str", text[i:j + 1], i, j + 1, "".join(out))
         else:
             out.append(c)
             j += 1
-    return _Tok("error", quote, i, i + 1, ("this quoted text is never closed",
+    return Tok("error", quote, i, i + 1, ("this quoted text is never closed",
                                            f"add the closing `{quote}`"))
 

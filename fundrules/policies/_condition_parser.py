@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from fundrules.policies._condition_lexer import _LANGUAGE, _RESERVED, KEYWORDS, _Tok, _tokenize
+from fundrules.policies._condition_lexer import KEYWORDS, LANGUAGE, RESERVED, Tok, tokenize
 from fundrules.policies._condition_nodes import (
     And,
     Arith,
@@ -30,7 +30,7 @@ from fundrules.policies._condition_nodes import (
     String,
 )
 
-__all__ = ["MAX_DEPTH", "ConditionSyntaxError", "_Parser"]
+__all__ = ["MAX_DEPTH", "ConditionSyntaxError", "Parser"]
 
 MAX_DEPTH = 50  #: nesting of parentheses, lists, calls, `not` and unary `-`
 
@@ -54,20 +54,20 @@ _LITERALS: dict[str, Callable[[Any, tuple[int, int]], Expr]] = {
 
 # -- the parser -----------------------------------------------------------------------
 
-class _Parser:
+class Parser:
     """Recursive descent, one method per grammar level; ``depth`` bounds the recursion."""
 
     def __init__(self, text: str) -> None:
-        self.toks, self.i, self.depth = _tokenize(text), 0, 0
+        self.toks, self.i, self.depth = tokenize(text), 0, 0
 
-    def peek(self, ahead: int = 0) -> _Tok:
+    def peek(self, ahead: int = 0) -> Tok:
         tok = self.toks[min(self.i + ahead, len(self.toks) - 1)]
         if tok.kind == "error":
             msg, hint = tok.value
             raise ConditionSyntaxError(msg, tok.start, hint)
         return tok
 
-    def next(self) -> _Tok:
+    def next(self) -> Tok:
         tok = self.peek()
         self.i += 1
         return tok
@@ -76,21 +76,21 @@ class _Parser:
         tok = self.peek()
         return tok.kind == kind and (not texts or tok.text in texts)
 
-    def fail(self, tok: _Tok, message: str, hint: str) -> ConditionSyntaxError:
+    def fail(self, tok: Tok, message: str, hint: str) -> ConditionSyntaxError:
         """Build the error for ``tok``, with a better text for words we recognise."""
-        if tok.kind == "name" and tok.text in _RESERVED:
+        if tok.kind == "name" and tok.text in RESERVED:
             message = f"`{tok.text}` is not part of the condition language"
             lower = tok.text.lower()
             hint = (f"write `{lower}` in lower case" if lower in KEYWORDS else
                     "a missing fact makes the criterion unknown by itself" if lower == "none"
-                    else _LANGUAGE)
+                    else LANGUAGE)
         elif tok.text in ("=", "&&", "||", "**"):
             message = f"`{tok.text}` is not an operator here"
             hint = {"=": "use `==` to compare", "&&": "use `and`", "||": "use `or`"}.get(
                 tok.text, "powers are not supported: multiply with `*`")
         return ConditionSyntaxError(message, tok.start, hint)
 
-    def nest(self, tok: _Tok) -> None:
+    def nest(self, tok: Tok) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise ConditionSyntaxError(f"the condition is nested more than {MAX_DEPTH} "
@@ -197,7 +197,7 @@ class _Parser:
         if tok.kind == "money":
             self.next()
             return Money(tok.value[0], tok.value[1], span)
-        if tok.kind == "name" and tok.text not in _RESERVED:
+        if tok.kind == "name" and tok.text not in RESERVED:
             self.next()
             if not self.at("op", "("):
                 return Name(tok.text, span)
@@ -225,7 +225,7 @@ class _Parser:
         raise self.fail(tok, f"expected a value{after}, found {_describe(tok)}",
                         "write a name, a number, a date, 'text' or a [list] here")
 
-    def items(self, opener: _Tok, closer: str) -> tuple[tuple[Expr, ...], int]:
+    def items(self, opener: Tok, closer: str) -> tuple[tuple[Expr, ...], int]:
         """Parse ``a, b, c`` up to ``closer`` (the opener is already consumed)."""
         self.nest(opener)
         out: list[Expr] = []
@@ -239,7 +239,7 @@ class _Parser:
         self.depth -= 1
         return tuple(out), self.next().end
 
-    def unclosed(self, opener: _Tok, found: _Tok, wanted: str) -> ConditionSyntaxError:
+    def unclosed(self, opener: Tok, found: Tok, wanted: str) -> ConditionSyntaxError:
         if found.kind == "eof":
             return ConditionSyntaxError(f"this `{opener.text}` is never closed", opener.start,
                                         f"add the matching `{')' if opener.text != '[' else ']'}`")
@@ -247,7 +247,7 @@ class _Parser:
                          "separate items with `,`; join conditions with `and` or `or`")
 
 
-def _describe(tok: _Tok | None) -> str:
+def _describe(tok: Tok | None) -> str:
     if tok is None or tok.kind == "eof":
         return "the end"
     return f"`{tok.text[:30]}`"

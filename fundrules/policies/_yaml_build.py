@@ -11,15 +11,12 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fundrules.diagnostics import Diagnostic
-from fundrules.policies._yaml_node import _BREAKS, Mark, Node, _mark, _offset_mark
+from fundrules.policies._yaml_node import BREAKS, Limits, Mark, Node, mark_of, offset_mark
 
-if TYPE_CHECKING:
-    from fundrules.policies.loader import Limits
-
-__all__ = ["_DEPTH", "_Builder", "_Stop"]
+__all__ = ["DEPTH", "Builder", "Stop"]
 
 _STD = "tag:yaml.org,2002:"
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -31,10 +28,10 @@ _PATH_CHARS = 32_000_000  # all paths together: long keys times many nodes must 
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _STARTS = frozenset("0123456789+-.~nNtTfF") | {""}  # first characters of non-strings
 _NO_KEYS: Mapping[str, Any] = MappingProxyType({})
-_DEPTH = ("the YAML is nested more than {} levels deep",
+DEPTH = ("the YAML is nested more than {} levels deep",
           "flatten the structure: a pack never needs this depth")
 _TEXTS: dict[str, tuple[str, str]] = {  # message and hint of every problem found in a pass
-    "depth": _DEPTH,
+    "depth": DEPTH,
     "nodes": ("the YAML holds more than {} values (aliases counted expanded)",
               "split the file, or write fewer `*` aliases"),
     "aliases": ("the YAML uses more than {} aliases",
@@ -68,7 +65,7 @@ _CODES |= {"radix": "invalid-value", "tag": "yaml-tag", "duplicate": "yaml-dupli
            "misfit": "wrong-type", "complex": "wrong-type", "merge": "wrong-type"}
 
 
-class _Stop(Exception):
+class Stop(Exception):
     """Ends the pass at the first fatal problem."""
 
 
@@ -86,7 +83,7 @@ class _Frame:
         self.size, self.height = 1, 1
 
 
-class _Builder:
+class Builder:
     """One pass: events in, limits checked as they come, located Nodes out."""
 
     def __init__(self, text: str, file: str, limits: Limits) -> None:
@@ -104,7 +101,7 @@ class _Builder:
                                      hint=hint.format(*args), file=self.file, line=mark.line,
                                      column=mark.column, path=path))
         if what in _FATAL:
-            raise _Stop
+            raise Stop
 
     def run(self, events: Iterable[Any]) -> None:
         for ev in events:
@@ -123,7 +120,7 @@ class _Builder:
             elif kind == "DocumentStartEvent":
                 self.docs += 1
                 if self.docs > 1:
-                    self.report("docs", _mark(ev.start_mark), None)
+                    self.report("docs", mark_of(ev.start_mark), None)
         if self.docs == 0:
             self.report("empty", Mark(1, 1), None)
 
@@ -153,7 +150,7 @@ class _Builder:
             while i < end and not text[i].isspace():
                 i, col = i + 1, col + 1
             while i < end and text[i].isspace():
-                line, col = (line + 1, 1) if text[i] in _BREAKS else (line, col + 1)
+                line, col = (line + 1, 1) if text[i] in BREAKS else (line, col + 1)
                 i += 1
         return i, Mark(line, col)
 
@@ -167,21 +164,21 @@ class _Builder:
         at = ev.start_mark.index if at < 0 else at
         if std not in ("str", "int", "float", "bool", "null", "map", "seq"):
             shown = re.split(r"\s", self.text[at:at + 80], maxsplit=1)[0]
-            self.report("tag", _offset_mark(self.text, at), path, shown)
+            self.report("tag", offset_mark(self.text, at), path, shown)
             return None
         if (std in ("map", "seq") or kind != "scalar") and std != kind:
-            self.report("misfit", _offset_mark(self.text, at), path, std)
+            self.report("misfit", offset_mark(self.text, at), path, std)
         elif kind == "scalar" and std in ("int", "float", "bool", "null"):
             value = _resolve(ev.value)
             fits = {"int": type(value) is int, "float": type(value) in (int, float),
                     "bool": type(value) is bool, "null": value is None}[std]
             if not fits:
-                self.report("misfit", _offset_mark(self.text, at), path, std)
+                self.report("misfit", offset_mark(self.text, at), path, std)
                 return None
         return std
 
     def start(self, ev: Any, is_map: bool) -> None:
-        m = _mark(ev.start_mark)
+        m = mark_of(ev.start_mark)
         path = self.count(1, m, len(self.stack) + 1)
         if ev.tag is not None:
             self.check_tag(ev, "map" if is_map else "seq", path)
@@ -215,7 +212,7 @@ class _Builder:
                     1, 0, ev.anchor)
 
     def alias(self, ev: Any) -> None:
-        m, name = _mark(ev.start_mark), ev.anchor
+        m, name = mark_of(ev.start_mark), ev.anchor
         self.aliases += 1
         if self.aliases > self.limits.max_aliases:
             self.report("aliases", m, None, self.limits.max_aliases)

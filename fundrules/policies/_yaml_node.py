@@ -10,9 +10,20 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["_BREAKS", "Mark", "Node", "_mark", "_offset_mark"]
+__all__ = ["BREAKS", "Limits", "Mark", "Node", "mark_of", "offset_mark"]
 
-_BREAKS = "\n\r\x85\u2028\u2029"
+BREAKS = "\n\r\x85\u2028\u2029"
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """Safety limits; each one is reported as ``yaml-limit`` when exceeded."""
+
+    max_bytes: int = 2 * 1024 * 1024
+    max_depth: int = 64
+    max_nodes: int = 200_000  # counted after alias expansion
+    max_aliases: int = 100
+    max_scalar_chars: int = 100_000
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,11 +88,11 @@ class Node:
         return (_locate_block if self.style in ("|", ">") else _locate_flow)(self, offset)
 
 
-def _mark(m: Any) -> Mark:
+def mark_of(m: Any) -> Mark:
     return Mark(m.line + 1, m.column + 1)
 
 
-def _offset_mark(text: str, at: int) -> Mark:
+def offset_mark(text: str, at: int) -> Mark:
     return Mark(text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at))
 
 
@@ -96,13 +107,13 @@ def _locate_flow(node: Node, offset: int) -> Mark:
         q = p
         while q < end and text[q] in " \t":
             q += 1
-        if q > p and (q >= end or text[q] not in _BREAKS):  # inner spaces: one char each
+        if q > p and (q >= end or text[q] not in BREAKS):  # inner spaces: one char each
             n = min(q - p, offset - v)
             p, col, v = p + n, col + n, v + n
-        elif text[p] in _BREAKS or q > p:  # a fold: trailing spaces, breaks, indentation
+        elif text[p] in BREAKS or q > p:  # a fold: trailing spaces, breaks, indentation
             breaks = 0
-            while p < end and text[p] in " \t" + _BREAKS:
-                if text[p] in _BREAKS:
+            while p < end and text[p] in " \t" + BREAKS:
+                if text[p] in BREAKS:
                     p += text[p:p + 2] == "\r\n"
                     breaks, line, col = breaks + 1, line + 1, 0
                 p, col = p + 1, col + 1

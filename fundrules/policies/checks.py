@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Literal, Protocol
 
 from fundrules.policies import conditions as c
+from fundrules.policies._partial import Dropped
 from fundrules.policies.fields import APPLICANT_FIELDS, ITEM_FIELDS
 from fundrules.policies.ir import CompiledRule, Input
 from fundrules.policies.loader import Node
@@ -29,19 +30,30 @@ class Report(Protocol):
 NodeAt = Callable[..., Node]
 
 
-def pack_checks(report: Report, node_at: NodeAt, pack: PackModel) -> None:
-    """Ids must be unique; a fact is concluded by one rule; rules name real calls."""
+def pack_checks(report: Report, node_at: NodeAt, pack: PackModel,
+                dropped: Dropped | None = None) -> None:
+    """Ids must be unique; a fact is concluded by one rule; rules name real calls.
+
+    ``dropped``: what the shape validation dropped for its own errors; a reference to it
+    (a rule naming a dropped call) is not a second error.
+    """
+    dropped = dropped or Dropped()
     seen: dict[str, str] = {}
     call_ids = [c.id for c in pack.calls]
     for section, rules in (("rules", pack.rules), ("exclusions", pack.exclusions)):
         for i, rule in enumerate(rules):
-            where = f"line {node_at(section, i, 'id').mark.line}"
+            at = node_at(section, i, "id").mark
+            where = f"line {at.line}"
+            earlier = [m for ident, m in dropped.ids if ident == rule.id
+                       and (m.line, m.column) < (at.line, at.column)]
+            if rule.id not in seen and earlier:  # the first one was dropped for its own error
+                seen[rule.id] = f"line {min(m.line for m in earlier)}"
             if rule.id in seen:
                 report("duplicate-id", f"rule id `{rule.id}` is used twice (also at "
                        f"{seen[rule.id]})", "give each rule its own id", node_at(section, i, "id"))
             seen.setdefault(rule.id, where)
             for call_id in rule.calls or ():
-                if call_id not in call_ids:
+                if call_id not in call_ids and call_id not in dropped.calls:
                     report("invalid-value", f"rule `{rule.id}` names call `{call_id}`, which "
                            "the pack does not have", suggest(call_id, call_ids),
                            node_at(section, i, "calls"))
@@ -68,7 +80,7 @@ def pack_checks(report: Report, node_at: NodeAt, pack: PackModel) -> None:
         concluded.setdefault(rule.then, rule.id)
     _not_encoded_ids(report, node_at, pack, seen)
     missing_cites(report, node_at, pack)
-    unused_parameters(report, node_at, pack)
+    unused_parameters(report, node_at, pack, dropped.words)
     shadowed_names(report, node_at, pack)
 
 
@@ -182,9 +194,13 @@ def _key_node(node_at: NodeAt, *path: str) -> Node:
     return dataclasses.replace(value, mark=mark)
 
 
-def unused_parameters(report: Report, node_at: NodeAt, pack: PackModel) -> None:
-    """A parameter nothing reads is a warning: a call overriding it would change nothing."""
-    used = _used_names(pack)
+def unused_parameters(report: Report, node_at: NodeAt, pack: PackModel,
+                      also_used: frozenset[str] = frozenset()) -> None:
+    """A parameter nothing reads is a warning: a call overriding it would change nothing.
+
+    ``also_used``: names written in elements dropped for their own errors (they may read it).
+    """
+    used = _used_names(pack) | also_used
     for name in pack.parameters:
         if name not in used:
             report("unused-parameter", f"parameter `{name}` is not used by any condition, "
@@ -369,7 +385,7 @@ def monotonic_declarations(report: Report, node_at: NodeAt, pack: PackModel, res
         key, reported = res.quantity(node, Scope(measures=measures))  # type: ignore[arg-type]
         if key is not None:
             out.append((direction, key, decl.never))
-        elif not reported:
+        elif not reported and str(node.value) not in res.dropped:
             written = str(node.value)
             report("unknown-name", f"`{written}` is neither a measure nor "
                    "`income(period, basis)`", suggest(written, measures) or "name a measure "

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from fundrules.diagnostics import Diagnostic, sorted_diagnostics
+from fundrules.policies._partial import Dropped
 from fundrules.policies.ir import (
     AwardSpec,
     AwardTier,
@@ -67,6 +68,7 @@ class _Ctx:
     root: Node
     pack: PackModel
     diagnostics: list[Diagnostic]
+    dropped: Dropped = dataclasses.field(default_factory=Dropped)
 
     def node(self, *path: str | int) -> Node:
         """The YAML node at a path (the deepest that exists), for locating problems."""
@@ -154,6 +156,8 @@ def _params(ctx: _Ctx, index: int, call: CallModel) -> dict[str, Param]:
         params[name] = value
     for name, raw in call.parameters.items():
         node = ctx.node("calls", index, "parameters", name)
+        if name in ctx.dropped.params:
+            continue  # the pack's parameter has its own error: nothing to compare with
         if name not in ctx.pack.parameters:
             ctx.report("unknown-parameter", f"call `{call.id}` overrides `{name}`, which the pack "
                        "does not declare", suggest(name, params) or "declare it under "
@@ -185,12 +189,12 @@ def _refs(ctx: _Ctx, owner: str, cite: Iterable[str], settles: Iterable[str],
           path: tuple[str | int, ...]) -> None:
     """Citations and settled ambiguities must be declared; each is located at its item."""
     for i, ref in enumerate(cite):
-        if ref not in ctx.pack.sources:
+        if ref not in ctx.pack.sources and ref not in ctx.dropped.sources:
             ctx.report("unknown-source", f"`{owner}` cites `{ref}`, which is not under `sources:`",
                        suggest(ref, ctx.pack.sources) or "declare it under `sources:`",
                        ctx.node(*path, "cite", i))
     for i, ref in enumerate(settles):
-        if ref not in ctx.pack.ambiguities:
+        if ref not in ctx.pack.ambiguities and ref not in ctx.dropped.ambiguities:
             ctx.report("unknown-ambiguity", f"`{owner}` settles `{ref}`, which is not under "
                        "`ambiguities:`", suggest(ref, ctx.pack.ambiguities)
                        or "declare it under `ambiguities:`", ctx.node(*path, "settles", i))
@@ -228,6 +232,8 @@ def _within(ctx: _Ctx, res: Resolver, name: str, within: str | tuple[str, str]
     if isinstance(within, str):
         param = res.params.get(within)
         if param is None or param.kind != "window" or param.window is None:
+            if within in res.broken:
+                return None  # the parameter's own error says what is wrong
             ctx.report("unknown-name", f"`{within}` is not a window parameter",
                        suggest(within, [n for n, p in res.params.items() if p.kind == "window"])
                        or "declare e.g. `my_window: [2019-09-01, 2020-02-29]` under "
@@ -261,6 +267,8 @@ def _enabled(ctx: _Ctx, rule: RuleModel, params: dict[str, Param], node: Node) -
     if isinstance(rule.enabled, bool):
         return rule.enabled
     param = params.get(rule.enabled)
+    if param is None and rule.enabled in ctx.dropped.params:
+        return False  # the parameter's own error says what is wrong
     if param is None or param.kind != "bool":
         ctx.report("unknown-name", f"`enabled: {rule.enabled}` must name a `true`/`false` "
                    "parameter", suggest(rule.enabled, params), node)
@@ -303,6 +311,8 @@ def _award(ctx: _Ctx, res: Resolver, scope: Scope, award: AwardModel, base: tupl
             ctx.report("missing-key", f"award tier `{tier_id}` needs `min` and `max`", None, node)
         tiers.append(AwardTier(tier_id, rule_id, _cents(tier.amount), _cents(tier.min),
                                _cents(tier.max), tier.months, message, tier.cite))
+    if ctx.node(*base).mark in ctx.dropped.awards:
+        return AwardSpec(award.kind, ctx.pack.currency, tuple(tiers)), rules  # tiers missing
     if models and getattr(models[-1], "when", None) is not None:
         ctx.report("award-gap", "every award tier has a `when`, so an eligible applicant may "
                    "match none", "end the tiers with one that has no `when:`",
@@ -434,18 +444,26 @@ def _read_exclusions(cond: Cond) -> set[str]:
             return set()
 
 
-def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
+def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str,
+                  dropped: Dropped | None = None
                   ) -> tuple[dict[str, CompiledPack], list[Diagnostic]]:
-    """Compile every call of a pack; on any error, no call is returned."""
+    """Compile every call of a pack; on any error, no call is returned.
+
+    ``dropped`` is what the shape validation dropped from ``root`` for its own errors
+    (see :mod:`fundrules.policies._partial`): references to it are not reported again.
+    """
     from fundrules.policies.checks import monotonic_declarations, order_rules, pack_checks
 
-    ctx = _Ctx(file, root, pack, [])
-    pack_checks(ctx.report, ctx.node, pack)
+    dropped = dropped or Dropped()
+    ctx = _Ctx(file, root, pack, [], dropped)
+    pack_checks(ctx.report, ctx.node, pack, dropped)
     compiled: dict[str, CompiledPack] = {}
     for index, call in enumerate(pack.calls):
         before = len(ctx.diagnostics)
         params = _params(ctx, index, call)
-        res = Resolver(file, pack.currency, params, frozenset(pack.parameters) - set(params))
+        res = Resolver(file, pack.currency, params,
+                       (frozenset(pack.parameters) - set(params)) | dropped.params,
+                       dropped=dropped.names)
         measures, kinds = _measures(ctx, res)
         monotonic = monotonic_declarations(ctx.report, ctx.node, pack, res, kinds)
         window = _window(ctx, index, call)
@@ -457,7 +475,7 @@ def compile_calls(root: Node, pack: PackModel, *, file: str, digest: str
             spec, tier_rules = _award(ctx, res, Scope(facts=frozenset(
                 r.fact for r in rules if r.fact), measures=kinds), award, award_path)  # type: ignore[arg-type]
             rules += tier_rules
-        complete = not any(d.severity == "error" for d in
+        complete = not dropped and not any(d.severity == "error" for d in
                            (*ctx.diagnostics[before:], *res.diagnostics))
         rules = _link(rules)
         ordered = order_rules(ctx.report, ctx.node, rules, complete=complete)

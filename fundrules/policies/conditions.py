@@ -42,7 +42,7 @@ from fundrules.policies._condition_nodes import (
     Or,
     String,
 )
-from fundrules.policies._condition_parser import MAX_DEPTH, ConditionSyntaxError, _Parser
+from fundrules.policies._condition_parser import MAX_DEPTH, ConditionSyntaxError, Parser
 from fundrules.policies.loader import Node
 
 __all__ = [
@@ -62,7 +62,7 @@ def parse(text: str) -> Expr:
                                    MAX_LENGTH, "split it into rules whose conclusions are "
                                    "facts, and combine those")
     try:
-        return _Parser(text).top()
+        return Parser(text).top()
     except RecursionError:  # cannot happen within MAX_DEPTH; kept as a last guard
         raise ConditionSyntaxError("the condition is nested too deeply", 0,
                                    "split it into rules whose conclusions are facts") from None

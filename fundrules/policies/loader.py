@@ -20,23 +20,16 @@ import yaml
 from yaml.reader import ReaderError
 
 from fundrules.diagnostics import Diagnostic
-from fundrules.policies._yaml_build import _DEPTH, _Builder, _Stop
-from fundrules.policies._yaml_node import Mark, Node, _mark, _offset_mark
+from fundrules.policies._yaml_build import DEPTH, Builder, Stop
+from fundrules.policies._yaml_node import Limits, Mark, Node, mark_of, offset_mark
 
 __all__ = ["Limits", "LoadResult", "Mark", "Node", "load_bytes", "load_file", "load_text"]
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # same events and marks
 
 
-@dataclasses.dataclass(frozen=True)
-class Limits:
-    """Safety limits; each one is reported as ``yaml-limit`` when exceeded."""
-
-    max_bytes: int = 2 * 1024 * 1024
-    max_depth: int = 64
-    max_nodes: int = 200_000  # counted after alias expansion
-    max_aliases: int = 100
-    max_scalar_chars: int = 100_000
+#: The limits used when none are given (generous for any real pack or applicant).
+DEFAULT_LIMITS = Limits()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +79,7 @@ def _syntax(err: yaml.YAMLError, text: str) -> tuple[str, str, Mark | None]:
         at = text.find(chr(code)) if code else -1
         return (f"the file contains the invisible control character U+{code:04X}",
                 "delete it (retype the line if you cannot see it)",
-                _offset_mark(text, at) if at >= 0 else None)
+                offset_mark(text, at) if at >= 0 else None)
     pm = getattr(err, "problem_mark", None)
     if not isinstance(err, yaml.MarkedYAMLError) or pm is None:
         return "the YAML is not valid", "check indentation, colons and quotes", None
@@ -96,11 +89,11 @@ def _syntax(err: yaml.YAMLError, text: str) -> tuple[str, str, Mark | None]:
     said = f"{problem}\t{err.context or ''}" + ("\tTAB" if char == "\t" else "")
     for needle, msg, hint in _SYNTAX:
         if re.search(needle, said, re.DOTALL):
-            return msg.format(char=char, where=where), hint, _mark(pm)
+            return msg.format(char=char, where=where), hint, mark_of(pm)
     clean = re.sub(r"[<>\"]", "", problem).replace("'", "`")
     return (f"the YAML is not valid: {clean}",
             "check indentation, colons and quotes" + (f" ({err.context}{where})"
-                                                      if err.context else ""), _mark(pm))
+                                                      if err.context else ""), mark_of(pm))
 
 
 def _fail(code: str, msg: str, hint: str, file: str, mark: Mark | None = None,
@@ -115,7 +108,7 @@ def _too_big(file: str, size: int, limits: Limits) -> LoadResult:
                  f"{limits.max_bytes}", "split it into smaller files", file, Mark(1, 1))
 
 
-def load_text(text: str, *, file: str, limits: Limits = Limits()) -> LoadResult:
+def load_text(text: str, *, file: str, limits: Limits = DEFAULT_LIMITS) -> LoadResult:
     """Parse one YAML document held in a string."""
     if len(text) > limits.max_bytes:  # cheap check first: never encode a huge string
         return _too_big(file, len(text), limits)
@@ -123,13 +116,13 @@ def load_text(text: str, *, file: str, limits: Limits = Limits()) -> LoadResult:
         data = text.encode("utf-8")
     except UnicodeEncodeError as e:
         return _fail("file-unreadable", "the text contains an invalid character (a lone "
-                     "surrogate)", "save the file as UTF-8", file, _offset_mark(text, e.start))
+                     "surrogate)", "save the file as UTF-8", file, offset_mark(text, e.start))
     if len(data) > limits.max_bytes:
         return _too_big(file, len(data), limits)
     return _load(text.removeprefix("\ufeff"), data, file, limits)
 
 
-def load_bytes(data: bytes, *, file: str, limits: Limits = Limits()) -> LoadResult:
+def load_bytes(data: bytes, *, file: str, limits: Limits = DEFAULT_LIMITS) -> LoadResult:
     """Parse UTF-8 bytes (a BOM is allowed)."""
     if len(data) > limits.max_bytes:
         return _too_big(file, len(data), limits)
@@ -145,7 +138,7 @@ def load_bytes(data: bytes, *, file: str, limits: Limits = Limits()) -> LoadResu
     return _load(text, data, file, limits)
 
 
-def load_file(path: str | os.PathLike[str], *, limits: Limits = Limits()) -> LoadResult:
+def load_file(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> LoadResult:
     """Read and parse a file; its size is checked before it is read."""
     name = os.fspath(path)
     try:
@@ -176,17 +169,17 @@ def load_file(path: str | os.PathLike[str], *, limits: Limits = Limits()) -> Loa
 
 def _load(text: str, data: bytes, file: str, limits: Limits) -> LoadResult:
     digest = hashlib.sha256(data).hexdigest()
-    builder = _Builder(text, file, limits)
+    builder = Builder(text, file, limits)
     try:
         builder.run(yaml.parse(text, Loader=_LOADER))
-    except _Stop:
+    except Stop:
         return LoadResult(None, tuple(builder.diags), text, digest)
     except yaml.YAMLError as err:
         msg, hint, mark = _syntax(err, text)
         code = "yaml-syntax"
         if "nesting depth" in str(getattr(err, "problem", "")):  # libyaml stops at 1000
             depth = min(limits.max_depth, 1000)
-            code, msg, hint = "yaml-limit", _DEPTH[0].format(depth), _DEPTH[1]
+            code, msg, hint = "yaml-limit", DEPTH[0].format(depth), DEPTH[1]
         line, col = (mark.line, mark.column) if mark else (None, None)
         diag = Diagnostic(code, msg, hint=hint, file=file, line=line, column=col)
         return LoadResult(None, (*builder.diags, diag), text, digest)

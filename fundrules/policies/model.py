@@ -326,7 +326,7 @@ def _shown(node: Node) -> str:
     return "nothing" if node.value is None else f"`{node.value}`"
 
 
-def _diagnostic(err: Any, root: Node, file: str) -> Diagnostic:
+def diagnostic(err: Any, root: Node, file: str) -> Diagnostic:
     loc = tuple(s for s in err["loc"] if not (isinstance(s, str) and s.startswith("function-")))
     kind, ctx = err["type"], err.get("ctx") or {}
     for i, step in enumerate(loc):  # a union member's tag (`str`, `tuple[str, str]`, ...)
@@ -392,5 +392,5 @@ def build_pack(root: Node, file: str) -> tuple[PackModel | None, list[Diagnostic
     try:
         return PackModel.model_validate(root.to_plain()), []
     except ValidationError as exc:
-        found = [_diagnostic(e, root, file) for e in exc.errors()]
+        found = [diagnostic(e, root, file) for e in exc.errors()]
         return None, list(dict.fromkeys(found))  # a union's members say the same thing once

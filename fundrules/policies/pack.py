@@ -13,12 +13,13 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from fundrules.diagnostics import Diagnostic
+from fundrules.diagnostics import Diagnostic, sorted_diagnostics
 from fundrules.errors import PackError, UnknownPackError
+from fundrules.policies._partial import build_pack_partial
 from fundrules.policies.compiler import compile_calls
 from fundrules.policies.ir import CompiledPack
 from fundrules.policies.loader import Limits, LoadResult, load_file, load_text
-from fundrules.policies.model import NotEncodedModel, PackModel, RuleModel, TierModel, build_pack
+from fundrules.policies.model import NotEncodedModel, PackModel, RuleModel, TierModel
 
 __all__ = ["PACK_LIMITS", "Pack", "check_pack", "inspect_pack", "load_pack", "load_pack_text"]
 
@@ -102,13 +103,18 @@ def _finish(loaded: LoadResult, file: str) -> tuple[Pack | None, list[Diagnostic
     diagnostics = list(loaded.diagnostics)
     if loaded.root is None or any(d.severity == "error" for d in diagnostics):
         return None, diagnostics
-    model, problems = build_pack(loaded.root, file)
+    # every element is validated on its own: a broken rule is dropped (and reported), and
+    # the later checks still run on the rest, so one run reports every independent problem
+    model, problems, root, dropped = build_pack_partial(loaded.root, file)
     diagnostics += problems
     if model is None:
         return None, diagnostics
-    calls, problems = compile_calls(loaded.root, model, file=file, digest=loaded.digest)
+    calls, problems = compile_calls(root, model, file=file, digest=loaded.digest,
+                                    dropped=dropped)
     diagnostics += problems
-    if not calls:
+    if dropped:  # shape errors first came in pydantic's order
+        diagnostics = sorted_diagnostics(diagnostics)
+    if not calls or dropped:
         return None, diagnostics
     warnings = tuple(d for d in diagnostics if d.severity == "warning")
     return Pack(model.pack, model.version, loaded.digest, file, model, calls, warnings), diagnostics

@@ -149,6 +149,24 @@ class PackRegistry:
             raise UnknownPackError([Diagnostic("unknown-pack", f"no pack has the id "
                                                f"`{pack_id}`", hint=hint, path="pack")]) from None
 
+    def resolve(self, names: Iterable[str]) -> list[Path]:
+        """Pack files for command-line arguments: files, folders, or pack ids.
+
+        No argument means every pack of the registry. An argument that is neither an
+        existing path nor a known id raises :class:`UnknownPackError` with a suggestion.
+        """
+        names = list(names)
+        if not names:
+            return [s.path for s in self.sources()]
+        out: list[Path] = []
+        for name in names:
+            if Path(name).exists() or (name not in self._sources and (
+                    "/" in name or name.endswith((".yaml", ".yml")))):
+                out += pack_files([name])
+            else:
+                out.append(self.source(name).path)
+        return out
+
     def get(self, pack_id: str) -> Pack:
         """The loaded pack with that id (loaded once; :class:`PackError` if broken)."""
         if pack_id not in self._loaded:

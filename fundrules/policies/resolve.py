@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from fundrules.diagnostics import Diagnostic
 from fundrules.policies import conditions as c
-from fundrules.policies._resolve_consts import _Const, _Constants, _Fail, _num, _values_hint
+from fundrules.policies._resolve_consts import Const, Constants, Fail, num, values_hint
 from fundrules.policies.fields import APPLICANT_FIELDS, ITEM_FIELDS, FieldInfo, Kind
 from fundrules.policies.ir import (
     TRUE,
@@ -83,19 +83,23 @@ class _Quantity:
     info: FieldInfo
 
 
-class Resolver(_Constants):
+class Resolver(Constants):
     """Resolves the conditions of one pack (for one call's parameters).
 
     Reporting (:meth:`report`) and the evaluation of constants come from
-    :class:`~fundrules.policies._resolve_consts._Constants`.
+    :class:`~fundrules.policies._resolve_consts.Constants`.
     """
 
     def __init__(self, file: str, currency: str, params: dict[str, Param],
-                 broken: frozenset[str] = frozenset()) -> None:
+                 broken: frozenset[str] = frozenset(), *,
+                 dropped: frozenset[str] = frozenset()) -> None:
         self.file = file
         self.currency = currency
         self.params = params
         self.broken = broken  # declared parameters whose value is invalid (already reported)
+        #: facts, measures and parameters whose definition was dropped for its own error:
+        #: a condition naming one is not reported as naming an unknown name
+        self.dropped = dropped
         self.diagnostics: list[Diagnostic] = []
         self.inputs: dict[Input, Input] = {}  # one object per input, in reading order
         self._node: Node | None = None
@@ -122,7 +126,7 @@ class Resolver(_Constants):
         self._node, self._deps = node, set()
         try:
             return self._bool(expr, scope), frozenset(self._deps)
-        except _Fail:
+        except Fail:
             return None
 
     def quantity(self, node: Node, scope: Scope) -> tuple[Input | None, bool]:
@@ -137,7 +141,7 @@ class Resolver(_Constants):
         self._node = node
         try:
             found = self._lookup(expr, scope)
-        except _Fail:
+        except Fail:
             return None, True
         if found is None or not isinstance(found.input, MeasureInput | IncomeInput):
             return None, False
@@ -151,7 +155,7 @@ class Resolver(_Constants):
         self._node = node
         try:
             return self._item_expr(expr, over)
-        except _Fail:
+        except Fail:
             return None
 
     def date_bound(self, node: Node) -> DateBound | None:
@@ -162,7 +166,7 @@ class Resolver(_Constants):
         self._node = node
         try:
             return self._bound(expr)
-        except _Fail:
+        except Fail:
             return None
 
     # -- booleans --------------------------------------------------------------------
@@ -205,7 +209,7 @@ class Resolver(_Constants):
 
     def _bool_name(self, e: c.Name, scope: Scope) -> Cond:
         if e.name in self.broken:
-            raise _Fail
+            raise Fail
         param = self.params.get(e.name)
         if param is not None:
             if param.kind != "bool":
@@ -302,7 +306,7 @@ class Resolver(_Constants):
                 raise self._mismatch(q, k, const_expr)
             if q.info.values and k.value not in q.info.values:
                 raise self._fail("invalid-value", f"`{k.value}` is not a value of `{q.info.name}`",
-                                 suggest(str(k.value), q.info.values) or _values_hint(q.info),
+                                 suggest(str(k.value), q.info.values) or values_hint(q.info),
                                  const_expr)
             if op not in ("eq", "ne"):
                 raise self._fail("type-mismatch", f"`{q.info.name}` can only be compared with "
@@ -316,7 +320,7 @@ class Resolver(_Constants):
             raise self._mismatch(q, k, const_expr)
         return self._leaf(q, op, k.value)
 
-    def _mismatch(self, q: _Quantity, k: _Const, e: c.Expr) -> _Fail:
+    def _mismatch(self, q: _Quantity, k: Const, e: c.Expr) -> Fail:
         return self._fail("type-mismatch", f"`{q.info.name}` is {_KIND_WORDS[q.info.kind]} but "
                           f"`{k.text}` is {_KIND_WORDS[k.kind]}", _kind_hint(q.info), e)
 
@@ -373,7 +377,7 @@ class Resolver(_Constants):
                                  or f"use one of {', '.join(known)}", e)
             return ItemField(e.name, _input_type(info.kind)), info.kind
         if isinstance(e, c.Number):
-            return ItemConst(_num(e.value)), "number"
+            return ItemConst(num(e.value)), "number"
         if isinstance(e, c.Call) and e.func in ("greatest", "least") and e.args:
             parts = [self._item_expr(a, over) for a in e.args]
             args, kind = self._same_kind(e, parts)
@@ -436,7 +440,7 @@ def _kind_hint(info: FieldInfo) -> str | None:
         return "write an amount with its currency, e.g. `15000 EUR`"
     if info.kind == "date":
         return "write a date as YYYY-MM-DD"
-    return _values_hint(info)
+    return values_hint(info)
 
 
 def names_in(exprs: Iterable[c.Expr]) -> set[str]:

@@ -5,6 +5,10 @@ file; each case becomes one test item per backend, named after the case and the 
 (``example 1[durable]``, ``example 1[python]``): both backends must give the expected
 decision. Where durable_rules cannot be loaded, the ``[durable]`` items are skipped with
 the reason (``-ra`` lists it); they never silently run on the python backend.
+
+A malformed case (or a problem of the whole file) is one failing item of its own, named
+``invalid[LINE:COL]`` and reported as ``file:line:col: code: message`` with its hint; the
+other cases of the file are still collected and run.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from fundrules.testing.cases import BACKENDS, BackendUnavailable, Case, load_cases, run_case
+from fundrules.diagnostics import Diagnostic
+from fundrules.testing.cases import BACKENDS, BackendUnavailable, Case, read_cases, run_case
 
 __all__ = ["pytest_collect_file"]
 
@@ -35,7 +40,13 @@ class CaseFile(pytest.File):
     """A YAML case file."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        for case in load_cases(self.path):
+        cases, problems = read_cases(self.path)
+        for problem in problems:
+            if problem.severity == "error":
+                where = f"{problem.line}:{problem.column}" if problem.line else problem.code
+                yield InvalidCaseItem.from_parent(self, name=f"invalid[{where}]",
+                                                  diagnostic=problem)
+        for case in cases:
             for backend in BACKENDS:
                 yield CaseItem.from_parent(self, name=f"{case.name}[{backend}]", case=case,
                                            backend=backend)
@@ -68,6 +79,30 @@ class CaseItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.case.line - 1, f"case: {self.case.name} [{self.backend}]"
+
+
+class CaseInvalid(Exception):
+    """A case (or the whole case file) is malformed: it cannot run."""
+
+
+class InvalidCaseItem(pytest.Item):
+    """A problem of a case file, located; it fails with the diagnostic."""
+
+    def __init__(self, *, diagnostic: Diagnostic, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.diagnostic = diagnostic
+
+    def runtest(self) -> None:
+        raise CaseInvalid(self.diagnostic.format())
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+        if isinstance(excinfo.value, CaseInvalid):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        line = (self.diagnostic.line or 1) - 1
+        return self.path, line, f"invalid case: {self.diagnostic.code}"
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> CaseFile | None:

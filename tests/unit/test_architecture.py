@@ -113,7 +113,7 @@ def test_the_import_graph_has_no_cycle():
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt):] + [nxt]
+                cycle = [*stack[stack.index(nxt):], nxt]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if nxt not in state:
                 visit(nxt)
@@ -126,8 +126,10 @@ def test_the_import_graph_has_no_cycle():
 
 
 def _private_root(module: str) -> tuple[str, str] | None:
-    """For a private module, its owner package and private root (``a.b._c.d`` -> ``a.b``,
-    ``a.b._c``); None for a public module."""
+    """A private module's owner package and private root, else None.
+
+    ``a.b._c.d`` -> (``a.b``, ``a.b._c``).
+    """
     parts = module.split(".")
     for i, part in enumerate(parts):
         if part.startswith("_") and not part.startswith("__"):

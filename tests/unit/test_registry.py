@@ -100,7 +100,7 @@ def test_two_plugins_claiming_one_id_name_both_packages(
     _renamed_copy(tmp_path / "a", "xx-same")
     _renamed_copy(tmp_path / "b", "xx-same")
     _install(monkeypatch, first=str(tmp_path / "a"), second=str(tmp_path / "b"))
-    with pytest.raises(DuplicatePackError, match="pkg-first.*pkg-second"):
+    with pytest.raises(DuplicatePackError, match=r"pkg-first.*pkg-second"):
         PackRegistry.discover()
 
 
