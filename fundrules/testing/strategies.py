@@ -23,6 +23,8 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import UnknownPackError
 from fundrules.policies.fields import APPLICANT_FIELDS
 from fundrules.policies.ir import Status
 from fundrules.policies.pack import Pack
@@ -84,7 +86,9 @@ def applicants_for(pack: Pack | str, *, call: str | None = None,
     """
     loaded = resolve_pack(pack)
     if call is not None and call not in loaded.calls:
-        raise ValueError(f"pack {loaded.id!r} has no call {call!r}")
+        raise UnknownPackError([Diagnostic(
+            "unknown-call", f"pack `{loaded.id}` has no call `{call}`",
+            hint="use one of " + ", ".join(f"`{c}`" for c in loaded.calls), path="call")])
     wants: Aim | None = {aim: "met"} if isinstance(aim, str) else aim
     return for_call(Ref(loaded), call, wants)
 
