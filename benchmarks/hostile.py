@@ -1,4 +1,4 @@
-"""Time and memory of every hostile case of tests/hostile/, one fresh process per case.
+"""Time and memory of every hostile case of tests/integration/hostile/, one fresh process per case.
 
     python benchmarks/hostile.py
 
@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.hostile import test_hostile_applicants as applicants  # noqa: E402
-from tests.hostile import test_hostile_packs as packs  # noqa: E402
-from tests.hostile._isolated import run_isolated  # noqa: E402
+from tests.integration.hostile import test_hostile_applicants as applicants  # noqa: E402
+from tests.integration.hostile import test_hostile_packs as packs  # noqa: E402
+from tests.integration.hostile._isolated import run_isolated  # noqa: E402
 
 __all__ = ["main"]
 

@@ -14,9 +14,10 @@ import yaml
 from fundrules import Engine, load_pack
 from fundrules.authoring import Finding, verify_pack
 from fundrules.cli import main
+from tests.conftest import ROOT
 from tests.properties._support import ENGINE, PACK_IDS
 
-FR = Path(__file__).resolve().parents[2] / "policies" / "fr-netflix-audiens.yaml"
+FR = ROOT / "policies" / "fr-netflix-audiens.yaml"
 _BUDGET = 150
 
 _TIER_500 = "    - id: FR-AWARD-500\n      amount: 500"
