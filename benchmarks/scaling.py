@@ -3,7 +3,7 @@
     python benchmarks/scaling.py              # about 10 minutes on 2 cores
     python benchmarks/scaling.py --quick      # smaller cells (about 1-2 minutes)
     python benchmarks/scaling.py --million    # adds the 1,000,000-applicant cells (long)
-    python benchmarks/scaling.py --only population   # one curve: engagements, rules, population
+    python benchmarks/scaling.py --only population --population 1000000 --jobs 1
 
 Three curves, both backends, every cell in a fresh process (so peak RSS, ``VmHWM`` of
 that process, does not mix between cells):
@@ -318,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--million", action="store_true", help="add 1,000,000 to the population")
     ap.add_argument("--seconds", type=float, default=2.0, help="time per cell (default 2)")
     ap.add_argument("--only", choices=["engagements", "rules", "population"], action="append")
+    ap.add_argument("--population", type=int, action="append",
+                    help="population sizes instead of the defaults (repeatable)")
     ap.add_argument("--jobs", type=int, action="append",
                     help="--jobs values for the batch cells (default 1 and 2)")
     ap.add_argument("--cell", help=argparse.SUPPRESS)
@@ -330,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
         args.seconds, populations = 0.3, [2_000, 10_000]
     if args.million:
         populations.append(1_000_000)
+    if args.population:
+        populations = args.population
     curves = args.only or ["engagements", "rules", "population"]
     print(f"# fundrules scaling\n\n{provenance()}\n", flush=True)
     if "engagements" in curves:
