@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["Result", "environment", "measure", "median", "rss_bytes"]
+__all__ = ["Result", "environment", "measure", "median", "peak_rss_bytes", "provenance",
+           "rss_bytes"]
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -94,6 +95,55 @@ def environment() -> str:
     return (f"Python {platform.python_version()} on {platform.machine()}, "
             f"{os.cpu_count()} CPUs, load average {load}; " + ", ".join(versions)
             + f"; {sys.executable}")
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _commit() -> str:
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown commit"
+    return head + (" (with uncommitted changes)" if dirty else "")
+
+
+def provenance() -> str:
+    """Machine, load, commit and command: what docs/performance.md states beside each number."""
+    import shlex
+    import time as _time
+
+    argv = " ".join(shlex.quote(a) for a in sys.argv)
+    when = _time.strftime("%Y-%m-%d %H:%M UTC", _time.gmtime())
+    return (f"machine: {_cpu_model()}, {os.cpu_count()} CPUs; commit {_commit()}; "
+            f"command: `python {argv}`; started {when}"
+            f"\n\n{environment()}")
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set size (``VmHWM``, Linux); 0 elsewhere."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def median(values: Sequence[float]) -> float:

@@ -1,18 +1,23 @@
-"""Three hand-written baselines for the French criteria, with no fundrules code on their path.
+"""Hand-written baselines for the French criteria, with no fundrules code on their path.
 
 Each takes the plain applicant document (JSON types, ISO date strings) and returns
 ``{"outcome": "eligible" | "ineligible", "award": 900 | 500 | None}`` for FR-C1..C4, the
-non-renewable rule, the call window and the 900/500 tier (shared/funds/fr-netflix-audiens.md):
+non-renewable rule, the call window and the 900/500 tier (shared/funds/fr-netflix-audiens.md).
+They are two-valued (absent means false or zero) and explain nothing; the three-valued
+floor, which does, is :mod:`fr_kleene`, and the OpenFisca one :mod:`fr_openfisca`.
 
-- :class:`RawDurableFR`: the aggregates a rules engine cannot compute (sums over lists) are
-  done in Python, then one fact is asserted into a durable_rules ruleset written by hand (3
-  derived facts, forward chaining), on a host without timer threads, state deleted each time;
-- :class:`ZenFR`: one GoRules JSON decision graph (zen-engine) doing everything, lists included;
-- :func:`plain_fr`: a plain Python function.
-
-They are two-valued (absent means false or zero) and build no explanation: the work they
-skip (Kleene intervals, reasons, messages, a pydantic Decision) is part of what the ratios
-in docs/performance.md measure.
+- :func:`plain_fr`: one plain Python function;
+- :class:`ZenFastFR`: a GoRules JSON decision graph doing everything, lists included,
+  run through zen-engine's documented fast path ``ZenEngine(loader).evaluate(key, ctx)``;
+- :class:`ZenTableFR`: the aggregates done in Python (:func:`flatten_fr`), zen-engine
+  reading them through one decision table (same fast path);
+- :class:`ZenDecisionFR`: the first graph through ``ZenDecision.evaluate``, which in
+  zen-engine 2.1.3 starts two threads and an epoll per call: kept, labelled, to show it;
+- :class:`RawCoreFR`: a hand-written durable_rules ruleset (chained conclusions: out of
+  benefits, minimum activity, eligible, then the tier) driven through durable's C core
+  (``durable_rules_engine``) the way fundrules' durable backend drives it;
+- :class:`RawHostFR`: the same ruleset through durable's Python ``Host`` (its ``Closure``
+  per action, JSON round trips of the state): kept, labelled, as durable's README runs it.
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ import datetime as dt
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["RawDurableFR", "ZenFR", "flatten_fr", "plain_fr"]
+__all__ = ["RawCoreFR", "RawHostFR", "ZenDecisionFR", "ZenFastFR", "ZenTableFR", "flatten_fr",
+           "fr_graph", "plain_fr", "table_graph"]
 
 _FROM, _TO = dt.date(2019, 9, 1), dt.date(2020, 2, 29)
 _SECTORS = frozenset(("audiovisual_production", "film_production", "animation_production"))
@@ -85,79 +92,114 @@ def plain_fr(doc: dict[str, Any]) -> dict[str, Any]:
     return {"outcome": "eligible", "award": 900 if 0 <= f["income"] <= _CEILING_CENTS else 500}
 
 
-# --- durable_rules, written the way its README does it (dict form, Python actions) ---
+# --- durable_rules: one hand-written ruleset, chained conclusions ---
 
-def _quiet_host() -> Any:
-    from durable import engine
+_A = {"t": "applicant"}
+#: the ruleset in durable_rules' JSON form (what ``durable.lang`` would produce), no actions
+FR_RULESET: dict[str, Any] = {
+    # always fires: durable_rules' delete_state crashes on a state no action touched
+    "seen": {"all": [{"m": _A}], "pri": 0},
+    "out_of_benefits": {"all": [{"m": {"$and": [_A, {"receiving": 0}, {"$or": [
+        {"$gte": {"lost": 1}}, {"opened": 0}]}]}}], "pri": 1},
+    "minimum_activity": {"all": [{"m": {"$and": [_A, {"$gte": {"units": 12}}]}}], "pri": 1},
+    "eligible": {"all": [
+        {"a": {"$and": [_A, {"status": "intermittent"}, {"hardship": True}, {"prior": 0},
+                        {"open": True}]}},
+        {"o": {"t": "out_of_benefits"}}, {"m": {"t": "minimum_activity"}}], "pri": 2},
+    "tier_900": {"all": [{"e": {"t": "eligible"}}, {"a": {"$and": [
+        _A, {"$gte": {"income": 0}}, {"$lte": {"income": _CEILING_CENTS}}]}}], "pri": 3},
+    "tier_500": {"all": [{"e": {"t": "eligible"}}, {"a": {"$and": [_A, {"$or": [
+        {"$lt": {"income": 0}}, {"$gt": {"income": _CEILING_CENTS}}]}]}}], "pri": 3},
+}
+_DERIVED = ("out_of_benefits", "minimum_activity", "eligible")
+_AWARDS = {"tier_900": 900, "tier_500": 500}
+_names = itertools.count()
 
-    class QuietHost(engine.Host):  # type: ignore[misc]
-        """No timer threads (shared/notes/durable-rules.md, pitfall 5)."""
 
-        def _run(self) -> None:
-            return None
+class RawCoreFR:
+    """The ruleset on durable_rules' C core: assert, run the agenda, delete the state.
 
-    return QuietHost()
-
-
-class RawDurableFR:
-    """A hand-written durable_rules ruleset: 3 derived facts, forward chaining, one state each."""
+    Each derived fact is asserted from inside the action that concludes it (as
+    ``c.assert_fact`` does in durable's host), so the rules reading it match next.
+    """
 
     def __init__(self) -> None:
-        self._host = _quiet_host()
-        self._result: dict[str, Any] = {}
+        import durable_rules_engine as core
+
+        self._core = core
+        name = f"raw_fr_core_{next(_names)}"
+        self._handle = core.create_ruleset(name, json.dumps(FR_RULESET))
         self._lock = threading.Lock()
-        self._n = 0
-        a = {"t": "applicant"}
-        rules: dict[str, Any] = {
-            # always fires: pitfall 2 (delete_state crashes when no action ran)
-            "seen": {"all": [{"m": a}], "pri": 0, "run": self._seen},
-            "out_of_benefits": {"all": [{"m": {"$and": [a, {"receiving": 0}, {"$or": [
-                {"$gte": {"lost": 1}}, {"opened": 0}]}]}}], "pri": 1,
-                "run": self._derive("out_of_benefits")},
-            "minimum_activity": {"all": [{"m": {"$and": [a, {"$gte": {"units": 12}}]}}],
-                                 "pri": 1, "run": self._derive("minimum_activity")},
-            "eligible": {"all": [
-                {"a": {"$and": [a, {"status": "intermittent"}, {"hardship": True},
-                                {"prior": 0}, {"open": True}]}},
-                {"o": {"t": "out_of_benefits"}}, {"m": {"t": "minimum_activity"}}],
-                "pri": 2, "run": self._derive("eligible")},
-            "tier_900": {"all": [{"e": {"t": "eligible"}}, {"a": {"$and": [
-                a, {"$gte": {"income": 0}}, {"$lte": {"income": _CEILING_CENTS}}]}}],
-                "pri": 3, "run": self._award(900)},
-            "tier_500": {"all": [{"e": {"t": "eligible"}}, {"a": {"$and": [a, {"$or": [
-                {"$lt": {"income": 0}}, {"$gt": {"income": _CEILING_CENTS}}]}]}}],
-                "pri": 3, "run": self._award(500)},
-        }
-        self._host.register_rulesets({"raw_fr": rules})
-
-    def _seen(self, c: Any) -> None:
-        self._result["seen"] = True
-
-    def _derive(self, name: str) -> Any:
-        def act(c: Any) -> None:
-            if name == "eligible":
-                self._result["outcome"] = "eligible"
-            c.assert_fact({"t": name})
-        return act
-
-    def _award(self, amount: int) -> Any:
-        def act(c: Any) -> None:
-            self._result["award"] = amount
-        return act
+        self._derived = {d: json.dumps({"t": d, "sid": "0"}) for d in _DERIVED}
 
     def decide(self, doc: dict[str, Any]) -> dict[str, Any]:
         """Assert the flattened applicant, let the rules chain, delete the state."""
+        core, handle = self._core, self._handle
+        fact = flatten_fr(doc)
+        fact["t"], fact["sid"] = "applicant", "0"
+        outcome, award = "ineligible", None
+        with self._lock:
+            try:
+                state = core.assert_fact(handle, json.dumps(fact))[1]
+                started = core.start_action_for_state(handle, state)
+                message = started[1] if started else None
+                while message:
+                    rule = message[2:message.index('"', 2)]  # '{"<rule>":{...}}'
+                    if rule in self._derived:
+                        if rule == "eligible":
+                            outcome = "eligible"
+                        core.assert_fact(handle, self._derived[rule])
+                    elif rule in _AWARDS:
+                        award = _AWARDS[rule]
+                    message = core.complete_and_start_action(handle, state)
+            finally:
+                core.delete_state(handle, "0")
+        return {"outcome": outcome, "award": award}
+
+
+class RawHostFR:
+    """The same ruleset through durable's Python host (its README's way), no timer threads."""
+
+    def __init__(self) -> None:
+        from durable import engine
+
+        class QuietHost(engine.Host):  # type: ignore[misc]
+            def _run(self) -> None:  # no timer threads
+                return None
+
+        self._host = QuietHost()
+        self._result: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._n = 0
+        self._name = f"raw_fr_host_{next(_names)}"
+        rules = json.loads(json.dumps(FR_RULESET))
+        for rule, body in rules.items():
+            body["run"] = self._action(rule)
+        self._host.register_rulesets({self._name: rules})
+
+    def _action(self, rule: str) -> Callable[[Any], None]:
+        def act(c: Any) -> None:
+            if rule in _DERIVED:
+                if rule == "eligible":
+                    self._result["outcome"] = "eligible"
+                c.assert_fact({"t": rule})
+            elif rule in _AWARDS:
+                self._result["award"] = _AWARDS[rule]
+        return act
+
+    def decide(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Assert the flattened applicant through the host, delete the state."""
         fact = flatten_fr(doc)
         with self._lock:
             self._n += 1
-            sid = str(self._n % 64)  # never two live states on one sid
+            sid = str(self._n % 64)
             fact["t"], fact["sid"] = "applicant", sid
             self._result = {"outcome": "ineligible", "award": None}
             try:
-                self._host.assert_fact("raw_fr", fact)
+                self._host.assert_fact(self._name, fact)
             finally:
-                self._host.delete_state("raw_fr", sid)
-            return {"outcome": self._result["outcome"], "award": self._result["award"]}
+                self._host.delete_state(self._name, sid)
+            return dict(self._result)
 
 
 # --- zen-engine: one JSON decision graph (JDM) ---
@@ -233,8 +275,73 @@ def fr_graph() -> dict[str, Any]:
     return {"nodes": nodes, "edges": edges}
 
 
-class ZenFR:
-    """The French criteria as a GoRules JSON decision graph run by zen-engine."""
+def table_graph() -> dict[str, Any]:
+    """Input -> one decision table over the flat values of :func:`flatten_fr` -> output."""
+    inputs = [("open", "open"), ("status", "status"), ("receiving", "receiving"),
+              ("lost", "lost"), ("opened", "opened"), ("units", "units"),
+              ("hardship", "hardship"), ("prior", "prior"), ("income", "income")]
+    common = {"open": "true", "status": "'intermittent'", "receiving": "0", "units": ">= 12",
+              "hardship": "true", "prior": "0"}
+    rules = []
+    for rid, benefit in (("lost", {"lost": ">= 1"}), ("opened", {"opened": "0"})):
+        for tier, income, amount in (("900", "[0..1500000]", "900"), ("500", "", "500")):
+            rules.append({"_id": f"{rid}-{tier}", **common, **benefit, "income": income,
+                          "outcome": "'eligible'", "award": amount})
+    rules.append({"_id": "no", "outcome": "'ineligible'", "award": "null"})
+    table = {
+        "hitPolicy": "first",
+        "inputs": [{"id": k, "name": k, "field": f} for k, f in inputs],
+        "outputs": [{"id": "outcome", "name": "outcome", "field": "outcome"},
+                    {"id": "award", "name": "award", "field": "award"}],
+        "rules": [{k: r.get(k, "") for k in ["_id", *(i for i, _ in inputs),
+                                             "outcome", "award"]} for r in rules],
+    }
+    nodes = [_node("in", "inputNode"), _node("table", "decisionTableNode", table),
+             _node("out", "outputNode")]
+    edges = [{"id": "e0", "sourceId": "in", "targetId": "table", "type": "edge"},
+             {"id": "e1", "sourceId": "table", "targetId": "out", "type": "edge"}]
+    return {"nodes": nodes, "edges": edges}
+
+
+def _answer(out: dict[str, Any]) -> dict[str, Any]:
+    award = out.get("award")
+    return {"outcome": out["outcome"], "award": None if award is None else int(award)}
+
+
+class ZenFastFR:
+    """The whole graph through ``ZenEngine(loader=...).evaluate(key, ctx)``: no thread per call."""
+
+    KEY = "fr-netflix-audiens.json"
+
+    def __init__(self) -> None:
+        import zen
+
+        graphs = {self.KEY: json.dumps(fr_graph())}
+        self._engine = zen.ZenEngine({"loader": graphs.__getitem__})
+
+    def decide(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Evaluate the graph on the plain document."""
+        return _answer(self._engine.evaluate(self.KEY, doc)["result"])
+
+
+class ZenTableFR:
+    """Aggregates in Python, then one zen decision table (fast path)."""
+
+    KEY = "fr-table.json"
+
+    def __init__(self) -> None:
+        import zen
+
+        graphs = {self.KEY: json.dumps(table_graph())}
+        self._engine = zen.ZenEngine({"loader": graphs.__getitem__})
+
+    def decide(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Flatten the document, evaluate the table."""
+        return _answer(self._engine.evaluate(self.KEY, flatten_fr(doc))["result"])
+
+
+class ZenDecisionFR:
+    """The whole graph through ``ZenDecision.evaluate``: two threads and an epoll per call."""
 
     def __init__(self) -> None:
         import zen
@@ -243,6 +350,4 @@ class ZenFR:
 
     def decide(self, doc: dict[str, Any]) -> dict[str, Any]:
         """Evaluate the graph on the plain document."""
-        out = self._decision.evaluate(doc)["result"]
-        award = out.get("award")
-        return {"outcome": out["outcome"], "award": None if award is None else int(award)}
+        return _answer(self._decision.evaluate(doc)["result"])

@@ -30,7 +30,7 @@ from fundrules import Engine
 
 FR = "fr-netflix-audiens"
 DURABLE_TARGET = 0.5  # durable backend / raw durable_rules ruleset
-PYTHON_TARGET = 3.0  # python backend / zen-engine
+PYTHON_TARGET = 2.0  # python backend / zen fast path (more pairs: baselines.py)
 SOAK_TARGET_MIB = 5.0  # over 1,000,000 evaluations
 COLD_TARGET_S = 0.5
 _EXAMPLE = ROOT / "examples" / "applicants" / "fr-technician-900.yaml"
@@ -69,8 +69,8 @@ def _baselines(docs: list[dict[str, Any]], seconds: float) -> dict[str, Result |
 
     found: dict[str, Result | None] = {}
     makers: list[tuple[str, Callable[[], Callable[[dict[str, Any]], object]]]] = [
-        ("raw durable_rules", lambda: fb.RawDurableFR().decide),
-        ("zen-engine", lambda: fb.ZenFR().decide),
+        ("raw durable_rules (C core)", lambda: fb.RawCoreFR().decide),
+        ("zen-engine (ZenEngine.evaluate fast path)", lambda: fb.ZenFastFR().decide),
         ("plain Python", lambda: fb.plain_fr),
     ]
     for name, make in makers:
@@ -189,22 +189,23 @@ def main(argv: list[str] | None = None) -> int:
           f"decided {FR} applicants\n")
     details: list[str] = []
     targets: list[str] = []
-    raw, zen = base.get("raw durable_rules"), base.get("zen-engine")
+    raw = base.get("raw durable_rules (C core)")
+    zen = base.get("zen-engine (ZenEngine.evaluate fast path)")
     fr_applicants = [s.applicant for s in data[FR]]
     fr_docs = [s.document for s in data[FR]]
     pairs = []
     if raw is not None:
         import fr_baselines as fb
 
-        durable_engine, raw_fr = Engine(), fb.RawDurableFR()
-        pairs.append(("durable backend / raw durable_rules", DURABLE_TARGET, paired(
+        durable_engine, raw_fr = Engine(), fb.RawCoreFR()
+        pairs.append(("durable backend / raw durable_rules C core", DURABLE_TARGET, paired(
             lambda a: durable_engine.evaluate(a, FR), fr_applicants, raw_fr.decide, fr_docs,
             args.seconds * 2)))
     if zen is not None:
         import fr_baselines as fb
 
-        python_engine, zen_fr = Engine(backend="python"), fb.ZenFR()
-        pairs.append(("python backend / zen-engine", PYTHON_TARGET, paired(
+        python_engine, zen_fr = Engine(backend="python"), fb.ZenFastFR()
+        pairs.append(("python backend / zen-engine fast path", PYTHON_TARGET, paired(
             lambda a: python_engine.evaluate(a, FR), fr_applicants, zen_fr.decide, fr_docs,
             args.seconds * 2)))
     for label, target, (wall, low, high, cpu, _) in pairs:
