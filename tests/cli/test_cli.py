@@ -63,8 +63,8 @@ def test_invalid_applicant_exits_2_naming_file_and_field(tmp_path, capsys):
                                "engagements": [{"days": -1}]}))
     assert main(["evaluate", "--pack", FR, str(bad)]) == 2
     err = capsys.readouterr().err
-    assert f"{bad}: applicant-invalid: `submitted_at`" in err
-    assert "`engagements[0].days`" in err
+    assert f"{bad}:1:29: applicant-invalid: `submitted_at`" in err
+    assert f"{bad}:1:77: applicant-invalid: `engagements[0].days`" in err
 
 
 def test_unknown_pack_exits_2_with_a_suggestion(capsys):
