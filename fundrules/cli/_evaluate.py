@@ -53,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([d.model_dump(mode="json") for d in decisions], indent=2,
                          ensure_ascii=False))
     else:
-        print("\n\n".join(decision_text(d) for d in decisions))
+        print("\n\n".join(decision_text(d, args.lang or "en") for d in decisions))
     return ExitCode.BAD_INPUT if failed else ExitCode.OK

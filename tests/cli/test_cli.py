@@ -51,7 +51,7 @@ def test_evaluate_text_shows_outcome_award_and_every_criterion(capsys):
     assert main(["evaluate", "--pack", FR, "--lang", "fr",
                  str(EXAMPLES / "fr-technician-900.yaml")]) == 0
     out = capsys.readouterr().out
-    assert "outcome: eligible" in out and "award:   900.00 EUR" in out
+    assert "  résultat : éligible\n" in out and "  aide :     900.00 EUR\n" in out
     for rule in ("window", "FR-C1", "FR-C2", "FR-C3", "FR-C4", "FR-NR"):
         assert f" {rule}: " in out
     assert "Au moins 12 jours ou cachets" in out
