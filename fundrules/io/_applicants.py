@@ -1,7 +1,9 @@
 """Reading applicant documents (JSON or YAML files) into validated Applicants.
 
 Files go through the same safe, limited YAML loader as packs (JSON is read by it
-too), so a hostile document can neither run code nor exhaust memory.
+too), so a hostile document can neither run code nor exhaust memory. A problem found
+by the schema is put back on the located tree: its diagnostic gets the line and column of
+the field it names (only once validation has failed: valid documents are never walked).
 """
 
 from __future__ import annotations
