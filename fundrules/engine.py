@@ -40,6 +40,7 @@ import json
 import platform
 import re
 import threading
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,7 +59,12 @@ from fundrules.runtime.durable_form import (
 )
 from fundrules.runtime.semantics import Value
 
-__all__ = ["MALLOC_TUNED", "DurableBackend", "DurableRunner", "fnv1a_32", "tune_malloc"]
+__all__ = ["MALLOC_TUNED", "RULESETS_WARNING", "DurableBackend", "DurableRunner", "fnv1a_32",
+           "tune_malloc"]
+
+#: Distinct rulesets one process may register before a RuntimeWarning (once): each costs
+#: about 0.35-0.7 MB that durable_rules never frees (docs/limits.md, "Hot reload").
+RULESETS_WARNING = 100
 
 _POOL_SIZE = 64
 _M_TRIM_THRESHOLD = -1
@@ -244,6 +250,7 @@ class DurableBackend:
         self._slots = slot_names(_POOL_SIZE)
         self._next_slot = 0
         self._retired = 0
+        self._warned = False  # RULESETS_WARNING passed and said
 
     def prepare(self, call: CompiledPack) -> DurableRunner:
         """Register the call's ruleset once (by pack, digest and call); fail here, located."""
@@ -273,6 +280,13 @@ class DurableBackend:
                 f"{exc}", hint="use `backend=\"python\"` and report the pack: fundrules' "
                 "checks should have found this", file=call.pack)]) from exc
         handle = self._host.get_ruleset(name)._handle
+        if len(self._prepared) >= RULESETS_WARNING and not self._warned:  # past it: once
+            self._warned = True
+            warnings.warn(
+                f"{len(self._prepared) + 1} durable_rules rulesets are registered in this "
+                "process (one per pack version and call); durable_rules never frees them, "
+                "about 0.5 MB each: reload packs in a fresh worker process instead "
+                "(docs/limits.md, Hot reload)", RuntimeWarning, stacklevel=2)
         return DurableRunner(self, call, form, name, handle)
 
     def take_slot(self) -> str:

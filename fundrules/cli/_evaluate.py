@@ -9,7 +9,7 @@ from typing import Any
 from fundrules.cli._common import ExitCode, add_engine_options, engine_from, print_diagnostics
 from fundrules.errors import FundrulesError
 from fundrules.explain import decision_text
-from fundrules.io import read_applicant
+from fundrules.io import locate_in_file, read_applicant
 
 __all__ = ["add_parser"]
 
@@ -46,12 +46,12 @@ def run(args: argparse.Namespace) -> int:
                 decisions += [engine.evaluate(applicant, p, lang=args.lang) for p in packs]
             else:
                 decisions += engine.evaluate_all(applicant, lang=args.lang)
-        except FundrulesError as exc:
-            print_diagnostics(exc.diagnostics)
+        except FundrulesError as exc:  # an unknown `call:` too is the file's, at its line
+            print_diagnostics(locate_in_file(exc.diagnostics, file))
             failed = True
     if args.format == "json":
         print(json.dumps([d.model_dump(mode="json") for d in decisions], indent=2,
                          ensure_ascii=False))
     else:
-        print("\n\n".join(decision_text(d) for d in decisions))
+        print("\n\n".join(decision_text(d, args.lang or "en") for d in decisions))
     return ExitCode.BAD_INPUT if failed else ExitCode.OK

@@ -18,7 +18,7 @@ from fundrules.cli._common import ExitCode, print_diagnostics
 from fundrules.diagnostics import Diagnostic
 from fundrules.errors import FundrulesError, UnknownPackError
 from fundrules.explain import explain, render_text
-from fundrules.io import read_applicant
+from fundrules.io import locate_in_file, read_applicant
 from fundrules.policies.registry import PackRegistry
 
 __all__ = ["add_parser"]
@@ -78,9 +78,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         engine = _engine(args)
         pack = _pack_id(engine, args)
-        explanation = explain(engine, read_applicant(args.file), pack, args.lang)
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
+        return ExitCode.BAD_INPUT
+    try:
+        explanation = explain(engine, read_applicant(args.file), pack, args.lang)
+    except FundrulesError as exc:  # an unknown `call:` too is the file's, at its line
+        print_diagnostics(locate_in_file(exc.diagnostics, args.file))
         return ExitCode.BAD_INPUT
     if args.format == "json":
         print(json.dumps(explanation.model_dump(mode="json"), indent=2, ensure_ascii=False))

@@ -40,6 +40,10 @@ def add_parser(sub: Any) -> None:
                    help="largest request body accepted (default: 1 MiB); larger: 413")
     p.add_argument("--max-items", type=_positive, default=1000, metavar="N",
                    help="most applicants in one request (default: 1000); more: 413")
+    p.add_argument("--workers", type=_positive, default=None, metavar="N",
+                   help="serve from N worker processes; SIGHUP to this process replaces "
+                   "them with fresh ones that read the packs again (reload without "
+                   "growing, docs/serve.md)")
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -66,6 +70,17 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"fundrules serve: cannot open the decision log: {exc}", file=sys.stderr)
         return ExitCode.BAD_INPUT
+    if args.workers is not None:  # the packs are checked above; each worker reads them
+        from fundrules.serve import ServeOptions, serve_workers
+
+        del engine
+        if log is not None:
+            log.close()
+        serve_workers(ServeOptions(packs=tuple(args.packs), backend=args.backend,
+                                   decision_log=args.decision_log, log_inputs=args.log_inputs,
+                                   max_body=args.max_body, max_items=args.max_items),
+                      host=args.host, port=args.port, workers=args.workers)
+        return ExitCode.OK
     app = create_app(engine, decision_log=log, max_body=args.max_body,
                      max_items=args.max_items)
     try:

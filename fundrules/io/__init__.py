@@ -4,8 +4,14 @@ Everything here turns bytes from outside into validated :class:`~fundrules.Appli
 objects or located :class:`~fundrules.ApplicantError`\\ s; nothing here decides.
 """
 
-from fundrules.io._applicants import APPLICANT_LIMITS, read_applicant, strict_json
+from fundrules.io._applicants import (
+    APPLICANT_LIMITS,
+    LOCATED_CODES,
+    locate_in_file,
+    read_applicant,
+    strict_json,
+)
 from fundrules.io._inputs import MAX_LINE_BYTES, Input, InputSource, Where, parse_input
 
-__all__ = ["APPLICANT_LIMITS", "MAX_LINE_BYTES", "Input", "InputSource", "Where",
-           "parse_input", "read_applicant", "strict_json"]
+__all__ = ["APPLICANT_LIMITS", "LOCATED_CODES", "MAX_LINE_BYTES", "Input", "InputSource", "Where",
+           "locate_in_file", "parse_input", "read_applicant", "strict_json"]

@@ -17,7 +17,12 @@ from typing import Literal
 
 from fundrules.diagnostics import Diagnostic
 from fundrules.errors import ApplicantError
-from fundrules.io._applicants import read_applicant, strict_json
+from fundrules.io._applicants import (
+    json_problem_column,
+    locate_in_text,
+    read_applicant,
+    strict_json,
+)
 from fundrules.schema import Applicant, parse_applicant
 
 __all__ = ["MAX_LINE_BYTES", "Input", "InputSource", "Where", "parse_input"]
@@ -59,16 +64,18 @@ def parse_input(item: Input) -> Applicant:
         raise ApplicantError([Diagnostic(
             "json-syntax", f"the line is not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]}",
             hint="write one JSON object per line", file=item.source, line=item.at,
-            column=exc.colno)]) from None
+            column=min(exc.pos, len(item.data.rstrip("\r\n"))) + 1)]) from None
     except (ValueError, RecursionError) as exc:
         raise ApplicantError([Diagnostic(
             "json-syntax", f"the line cannot be read: {str(exc)[:200] or 'too deep'}",
-            hint="write one JSON object per line", file=item.source, line=item.at)]) from None
+            hint="write one JSON object per line", file=item.source, line=item.at,
+            column=None if isinstance(exc, RecursionError) else json_problem_column(item.data),
+        )]) from None
     try:
         return parse_applicant(data, file=item.source)
-    except ApplicantError as exc:
-        raise ApplicantError([dataclasses.replace(d, line=item.at)
-                              for d in exc.diagnostics]) from None
+    except ApplicantError as exc:  # re-read located, on the error path only
+        raise ApplicantError(locate_in_text(exc.diagnostics, item.data, file=item.source,
+                                            line=item.at)) from None
 
 
 #: The longest JSON Lines line read (a maximal valid applicant is far smaller).

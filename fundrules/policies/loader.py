@@ -76,7 +76,8 @@ def _syntax(err: yaml.YAMLError, text: str) -> tuple[str, str, Mark | None]:
     """Rewrite PyYAML's or libyaml's complaint for a policy author."""
     if isinstance(err, ReaderError):
         code = err.character if isinstance(err.character, int) else 0
-        at = text.find(chr(code)) if code else -1
+        pos = err.position  # U+0000 included: a NUL byte is located like any other
+        at = pos if 0 <= pos < len(text) and ord(text[pos]) == code else text.find(chr(code))
         return (f"the file contains the invisible control character U+{code:04X}",
                 "delete it (retype the line if you cannot see it)",
                 offset_mark(text, at) if at >= 0 else None)

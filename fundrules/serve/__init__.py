@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 
 from fundrules.api import Engine
 from fundrules.serve._log import DecisionLog
+from fundrules.serve._workers import ServeOptions, app_from_environment, serve_workers
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-__all__ = ["DecisionLog", "create_app"]
+__all__ = ["DecisionLog", "ServeOptions", "app_from_environment", "create_app", "serve_workers"]
 
 
 def create_app(engine: Engine, *, decision_log: DecisionLog | None = None,
@@ -24,3 +25,4 @@ def create_app(engine: Engine, *, decision_log: DecisionLog | None = None,
     from fundrules.serve._app import create_app as build
 
     return build(engine, decision_log=decision_log, max_body=max_body, max_items=max_items)
+

@@ -50,7 +50,7 @@ def test_evaluate_text_shows_outcome_award_and_every_criterion(capsys):
     assert main(["evaluate", "--pack", FR, "--lang", "fr",
                  str(EXAMPLES / "fr-technician-900.yaml")]) == 0
     out = capsys.readouterr().out
-    assert "outcome: eligible" in out and "award:   900.00 EUR" in out
+    assert "  résultat : éligible\n" in out and "  aide :     900.00 EUR\n" in out
     for rule in ("window", "FR-C1", "FR-C2", "FR-C3", "FR-C4", "FR-NR"):
         assert f" {rule}: " in out
     assert "Au moins 12 jours ou cachets" in out
@@ -62,8 +62,8 @@ def test_invalid_applicant_exits_2_naming_file_and_field(tmp_path, capsys):
                                "engagements": [{"days": -1}]}))
     assert main(["evaluate", "--pack", FR, str(bad)]) == 2
     err = capsys.readouterr().err
-    assert f"{bad}: applicant-invalid: `submitted_at`" in err
-    assert "`engagements[0].days`" in err
+    assert f"{bad}:1:29: applicant-invalid: `submitted_at`" in err
+    assert f"{bad}:1:77: applicant-invalid: `engagements[0].days`" in err
 
 
 def test_unknown_pack_exits_2_with_a_suggestion(capsys):
