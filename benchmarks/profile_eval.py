@@ -48,7 +48,7 @@ def stages(engine: Engine, pack_id: str, applicants: list[Any]) -> dict[str, flo
     prepared = []
     for a in applicants:
         compiled, _ = pack.select_call(a.submitted_at, a.call if a.call in pack.calls else None)
-        call = engine._prepared[pack_id][compiled.call]  # the stages, not the public path
+        call = engine._prepared[pack_id].calls[compiled.call]  # the stages, not the public path
         values = call.reader.read(a)
         prepared.append((a, call, values, call.runner.run(values)))
     return {

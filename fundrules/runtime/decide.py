@@ -42,6 +42,24 @@ def reason_status(rule: CompiledRule, status: Status) -> Status:
     return NOT[status] if rule.kind == "exclusion" else status
 
 
+_DECISION_FIELDS = tuple(Decision.model_fields)
+_set = object.__setattr__
+
+
+def _decision(fields: dict[str, object]) -> Decision:
+    """A Decision from every one of its fields, already typed, in one step.
+
+    What ``model_construct`` does for a model without defaults to fill, aliases or private
+    attributes; ``tests/unit/test_speed_paths.py`` holds it equal to a validated Decision.
+    """
+    decision = Decision.__new__(Decision)
+    _set(decision, "__dict__", fields)
+    _set(decision, "__pydantic_fields_set__", set(_DECISION_FIELDS))
+    _set(decision, "__pydantic_extra__", None)
+    _set(decision, "__pydantic_private__", None)
+    return decision
+
+
 def _money(cents: int | None) -> Decimal | None:
     return None if cents is None else (Decimal(cents) / 100).quantize(_CENT)
 
@@ -141,7 +159,7 @@ class Decider:
                 award = self._awards[tier.id] if tier is not None else None
         # built from values the backend and compiler already typed: no need to validate again
         pack = self.pack
-        return Decision.model_construct(
-            pack=pack.pack, pack_version=pack.version, pack_digest=pack.digest, call=pack.call,
-            applicant=applicant.id, outcome=outcome, award=award, reasons=tuple(reasons),
-            missing=tuple(missing), trace=tuple(trace))
+        return _decision({
+            "pack": pack.pack, "pack_version": pack.version, "pack_digest": pack.digest,
+            "call": pack.call, "applicant": applicant.id, "outcome": outcome, "award": award,
+            "reasons": tuple(reasons), "missing": tuple(missing), "trace": tuple(trace)})

@@ -48,6 +48,7 @@ from fundrules.runtime.durable_limits import (
     fact_property_violations,
     ruleset_limit_violations,
 )
+from fundrules.runtime.facts import InputValues
 from fundrules.runtime.semantics import CONNECTIVES, Quantifier, Test, comparison
 from fundrules.runtime.walk import leaves
 
@@ -81,6 +82,7 @@ class DurableForm:
     props: Mapping[Input, tuple[str, ...]]  # (lo, hi) for numbers, (sym,) for symbols
     facts: Mapping[str, str]  # rule id -> the property holding its status
     rounds: int  # how many times the working fact is asserted
+    inputs: tuple[Input, ...] = ()  # the call's inputs, in the order of ``props``
 
 
 class _Translator:
@@ -201,14 +203,19 @@ def durable_form(call: CompiledPack) -> DurableForm:
             rules[name] = {"all": [{"m": pattern}], "pri": j + 1}
             actions[name] = Action(rule.id, prop, status)
     return DurableForm(rules, actions, props, facts,
-                       1 + max((r for pair in rounds.values() for r in pair), default=0))
+                       1 + max((r for pair in rounds.values() for r in pair), default=0),
+                       call.inputs)
 
 
 def working_fact(form: DurableForm, values: Mapping[Input, Any], sid: str) -> dict[str, Any]:
     """The fact asserted for one applicant: known bounds and symbols only."""
     fact: dict[str, Any] = {"sid": sid, "t": TYPE}
-    for spec, names in form.props.items():
-        v = values[spec]
+    names_of = form.props.values()
+    # the props follow the call's inputs: read the values by position when they are held so
+    ordered = (values.by_position if isinstance(values, InputValues)
+               and values.inputs is form.inputs and len(names_of) == len(form.inputs) else
+               [values[spec] for spec in form.props])
+    for v, names in zip(ordered, names_of, strict=True):
         if len(names) == 2:
             if v.lo is not None:
                 fact[names[0]] = v.lo

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fundrules.policies.ir import CompiledPack, Input, Status
+from fundrules.policies.ir import CompiledPack, Input, LeafInput, Status
+from fundrules.runtime.facts import InputValues
 from fundrules.runtime.semantics import CondFn, Value, input_cond, trace_order
 
 __all__ = ["PythonBackend", "PythonRunner"]
@@ -22,14 +23,19 @@ class PythonRunner:
 
     def __init__(self, call: CompiledPack) -> None:
         self._call = call
+        self._inputs = call.inputs
+        position: dict[LeafInput, int] = {spec: i for i, spec in enumerate(call.inputs)}
+        # comparisons read the values by the input's position: no hashing at run time
         self._rules: tuple[tuple[str, CondFn], ...] = tuple(
-            (r.id, input_cond(r.cond)) for r in call.rules)
+            (r.id, input_cond(r.cond, position)) for r in call.rules)
 
     def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], list[str]]:
         """Every rule's status (by rule id), and the rule ids in firing order."""
+        ordered = (values.by_position if isinstance(values, InputValues)
+                   and values.inputs is self._inputs else [values[s] for s in self._inputs])
         statuses: dict[str, Status] = {}
         for rule_id, fn in self._rules:
-            statuses[rule_id] = fn(values, statuses)
+            statuses[rule_id] = fn(ordered, statuses)
         return statuses, trace_order(self._call, statuses)
 
 
