@@ -128,18 +128,28 @@ FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 _RANGE_HINT = "use a real date between 1900 and 2199"
 
 
-def _in_range(day: dt.date, shown: str) -> None:
+def _in_range(day: dt.date, value: object) -> None:
+    """Refuse a day outside the accepted years (``value`` is shown only then)."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise reject(f"{shown} is outside the years {FIRST_DAY.year}-{LAST_DAY.year}",
+        raise reject(f"{show(value)} is outside the years {FIRST_DAY.year}-{LAST_DAY.year}",
                     _RANGE_HINT)
+
+
+#: ISO dates already read (applicants repeat the same days): at most _MAX_DAYS_KEPT
+_DAYS: dict[str, dt.date] = {}
+_MAX_DAYS_KEPT = 8192
 
 
 def _to_date(value: object) -> dt.date:
     """Accept ISO text or a date; no timestamps, no datetimes (their time would be lost)."""
+    if type(value) is str:
+        day = _DAYS.get(value)
+        if day is not None:  # read and accepted before: the same text is the same day
+            return day
     if isinstance(value, dt.datetime):
         raise reject(f"expects a date, not the date and time {show(value)}", _DATE_HINT)
     if isinstance(value, dt.date):
-        _in_range(value, show(value))
+        _in_range(value, value)
         return value
     if not isinstance(value, str):
         raise reject(f"expects a date in the form YYYY-MM-DD, not {show(value)}", _DATE_HINT)
@@ -149,7 +159,9 @@ def _to_date(value: object) -> dt.date:
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise reject(f"{show(value)} is not a day of the calendar", _DATE_HINT) from None
-    _in_range(day, show(value))
+    _in_range(day, value)
+    if type(value) is str and len(_DAYS) < _MAX_DAYS_KEPT:
+        _DAYS[value] = day
     return day
 
 
@@ -169,8 +181,8 @@ def _to_datetime(value: object) -> dt.datetime:
     if value.utcoffset() is None:
         raise reject(f"{show(value)} has no UTC offset", _NAIVE_HINT)
     # compare the local date, and the date anywhere on earth, with the accepted years
-    _in_range(value.date(), show(value))
-    _in_range((value.replace(tzinfo=None) - value.utcoffset()).date(), show(value))  # type: ignore[operator]
+    _in_range(value.date(), value)
+    _in_range((value.replace(tzinfo=None) - value.utcoffset()).date(), value)  # type: ignore[operator]
     return value
 
 
