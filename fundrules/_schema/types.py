@@ -24,6 +24,7 @@ __all__ = [
     "ERROR_TYPE",
     "MAX_ID",
     "MAX_KEYS",
+    "MAX_TOTAL_WORK_DATES",
     "Amount",
     "Count",
     "Country",
@@ -41,6 +42,7 @@ __all__ = [
     "reject",
     "show",
     "to_period",
+    "total_work_dates",
 ]
 
 # --- limits: generous for a real applicant, small enough to reject abuse quickly -----------
@@ -51,6 +53,9 @@ _MAX_INT = 100_000
 MAX_KEYS = 100  # keys of one mapping: every model has fewer than 20 fields
 _MAX_RECORDS = 1000  # engagements, income, benefits, prior awards
 _MAX_WORK_DATES = 3660  # ten years of days
+#: work dates of all engagements together: the cost of deciding grows with them, and no
+#: fund reads more than a few years of days (docs/limits.md, tests/unit/test_applicant_limits.py)
+MAX_TOTAL_WORK_DATES = 20_000
 _MAX_NATIONALITIES = 20
 _MAX_MONEY = Decimal(10) ** 12
 _CENT = Decimal("0.01")
@@ -258,6 +263,28 @@ def _max_items(limit: int) -> BeforeValidator:
         return value
 
     return BeforeValidator(check)
+
+
+def total_work_dates(value: object) -> object:
+    """Refuse engagements whose work dates add up past the limit, before validating any.
+
+    Counted on the raw input, each list at most its own limit (a longer one is refused
+    at its place by its own bound); anything that is not a list is left to the schema.
+    """
+    if not isinstance(value, list | tuple) or len(value) > _MAX_RECORDS:
+        return value
+    total = 0
+    for item in value:
+        dates = item.get("work_dates") if isinstance(item, Mapping) else None
+        if isinstance(dates, list | tuple):
+            total += min(len(dates), _MAX_WORK_DATES)
+    if total > MAX_TOTAL_WORK_DATES:
+        raise reject(
+            f"hold {total} work dates in all, more than the {MAX_TOTAL_WORK_DATES} allowed",
+            "give work_dates only for engagements that straddle a measure's window, "
+            "and leave them out of the others",
+        )
+    return value
 
 
 Text = Annotated[str, Field(strict=True, max_length=_MAX_TEXT)]
