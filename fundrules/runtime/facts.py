@@ -17,6 +17,7 @@ overlaps the window by a day, with all of its value (DESIGN 9).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, assert_never
@@ -251,10 +252,39 @@ class _Measure:
         self.currency = currency
         self._leaf_fns: dict[CLeaf, CondFn] = {}
         self._windows: dict[int, tuple[int, int]] = {}
-        self.where: CondFn | None = (compile_cond(spec.where, self._item_leaf)
-                                     if spec.where is not None else None)
         self.where_fields = _leaf_fields(spec.where)
+        self.where: CondFn | None = (self._remembered(compile_cond(spec.where, self._item_leaf))
+                                     if spec.where is not None else None)
         self.value_fields = tuple(_expr_fields(spec.value)) if spec.value is not None else ()
+
+    def _remembered(self, where: CondFn) -> CondFn:
+        """The filter, remembered per item by the values of the fields it reads.
+
+        Only for a filter that reads nothing but plain fields of the item (its status is
+        then a function of them alone); at most :data:`_MEMO` combinations are kept.
+        """
+        from fundrules.runtime.walk import leaves
+
+        fields = self.where_fields
+        if not fields or any("." in f for f in fields) or any(
+                not isinstance(leaf.input, ItemField) for leaf in leaves(self.spec.where)):
+            return where
+        key_of = operator.attrgetter(*fields)
+        memo: dict[object, Status] = {}
+
+        def remembered(item: Any, today: Any) -> Status:
+            key = key_of(item)
+            try:
+                return memo[key]
+            except KeyError:
+                keep = len(memo) < _MEMO
+            except TypeError:  # a value that cannot be hashed: never remembered
+                keep = False
+            status = where(item, today)
+            if keep:
+                memo[key] = status
+            return status
+        return remembered
 
     def _item_leaf(self, leaf: CLeaf) -> CondFn:
         """A filter's comparison, called as ``fn(item, today)``; absent fields are unknown.
