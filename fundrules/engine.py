@@ -164,9 +164,21 @@ class DurableRunner:
         what fires and in which order (by priority).
         """
         handle, actions = self._handle, self.form.actions
+        unknown_in = self.form.unknown_in
+        # the applicant's part of the fact is serialised once; what the firings add (a
+        # status, the begin marker) and the round are fixed JSON fragments appended to it
+        fact.pop(ROUND, None)
+        head = json.dumps(fact, ensure_ascii=False)[:-1]
+        added: list[str] = [head]
         for round_ in range(self.form.rounds):  # per stratum: decided, then unknown
+            waiting = unknown_in[round_] if unknown_in else None
+            if waiting is not None and waiting.issubset(run.statuses):
+                continue  # every rule this round would find unknown is decided already
             fact[ROUND] = round_
-            result = _engine.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
+            added.append(f',"{ROUND}":{round_}}}')
+            text = "".join(added)
+            added.pop()
+            result = _engine.assert_fact(handle, text)
             if result[0] == 1:  # no rule matches in this round: nothing to fire
                 continue
             state = _check(result, "applicant")
@@ -178,10 +190,12 @@ class DurableRunner:
                 action = actions[message[2:message.index('"', 2)]]
                 if action.rule is None:
                     fact[action.prop] = 1
+                    added.append(f',"{action.prop}":1')
                 elif action.rule not in run.statuses:
                     run.trace.append(action.rule)
                     run.statuses[action.rule] = action.status
                     fact[action.prop] = action.status
+                    added.append(f',"{action.prop}":"{action.status}"')
                 elif run.statuses[action.rule] != action.status:  # exclusive patterns broke
                     raise _Stop(f"rule `{action.rule}` matched as both "
                                 f"{run.statuses[action.rule]} and {action.status}")

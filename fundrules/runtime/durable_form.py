@@ -83,6 +83,9 @@ class DurableForm:
     facts: Mapping[str, str]  # rule id -> the property holding its status
     rounds: int  # how many times the working fact is asserted
     inputs: tuple[Input, ...] = ()  # the call's inputs, in the order of ``props``
+    #: per round: for a round that finds rules unknown, the rules it would find so (the
+    #: round is skipped once all of them are decided); None for a round that decides
+    unknown_in: tuple[frozenset[str] | None, ...] = ()
 
 
 class _Translator:
@@ -202,9 +205,15 @@ def durable_form(call: CompiledPack) -> DurableForm:
             name = f"{rule.id}#{status}"
             rules[name] = {"all": [{"m": pattern}], "pri": j + 1}
             actions[name] = Action(rule.id, prop, status)
-    return DurableForm(rules, actions, props, facts,
-                       1 + max((r for pair in rounds.values() for r in pair), default=0),
-                       call.inputs)
+    count = 1 + max((r for pair in rounds.values() for r in pair), default=0)
+    unknown_in: list[set[str] | None] = [None] * count
+    for rule_id, (_, unknown_round) in rounds.items():
+        found = unknown_in[unknown_round]
+        if found is None:
+            unknown_in[unknown_round] = found = set()
+        found.add(rule_id)
+    return DurableForm(rules, actions, props, facts, count, call.inputs,
+                       tuple(None if u is None else frozenset(u) for u in unknown_in))
 
 
 def working_fact(form: DurableForm, values: Mapping[Input, Any], sid: str) -> dict[str, Any]:
