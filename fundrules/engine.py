@@ -51,6 +51,7 @@ from fundrules.errors import EngineError, PackError
 from fundrules.policies.ir import CompiledPack, Input, Status
 from fundrules.runtime.durable_form import (
     ROUND,
+    Action,
     DurableForm,
     durable_form,
     limit_diagnostics,
@@ -158,50 +159,58 @@ class DurableRunner:
     def _drive(self, fact: dict[str, Any], run: _Run) -> None:
         """Assert the working fact once per round and run every action it enables.
 
-        A stratum's rounds first let its rules that are met or unmet fire, then those
-        left unknown; rules read statuses of lower strata, which the fact carries by
-        then. Gates keep every rule from firing twice, so durable_rules' agenda decides
-        what fires and in which order (by priority).
+        A stratum's rounds let its rules that are met or unmet fire; after its last round
+        the rules left without a status are unknown, which the adapter writes into the
+        fact (negation as failure needs no assertion of its own). Rules read statuses of
+        lower strata, which the fact carries by then. Gates keep every rule from firing
+        twice, so durable_rules' agenda decides what fires and in which order (by
+        priority).
         """
-        handle, actions = self._handle, self.form.actions
-        unknown_in = self.form.unknown_in
+        handle, actions, facts = self._handle, self.form.actions, self.form.facts
         # the applicant's part of the fact is serialised once; what the firings add (a
         # status, the begin marker) and the round are fixed JSON fragments appended to it
         fact.pop(ROUND, None)
         head = json.dumps(fact, ensure_ascii=False)[:-1]
         added: list[str] = [head]
-        for round_ in range(self.form.rounds):  # per stratum: decided, then unknown
-            waiting = unknown_in[round_] if unknown_in else None
-            if waiting is not None and waiting.issubset(run.statuses):
-                continue  # every rule this round would find unknown is decided already
+        for round_, settles in zip(range(self.form.rounds), self.form.settles, strict=False):
             fact[ROUND] = round_
             added.append(f',"{ROUND}":{round_}}}')
             text = "".join(added)
             added.pop()
             result = _engine.assert_fact(handle, text)
-            if result[0] == 1:  # no rule matches in this round: nothing to fire
-                continue
-            state = _check(result, "applicant")
-            started = _engine.start_action_for_state(handle, state)
-            message = started[1] if started else None
-            while message:
-                run.fired += 1
-                # the message is '{"<rule name>":{...}}': only the name is needed
-                action = actions[message[2:message.index('"', 2)]]
-                if action.rule is None:
-                    fact[action.prop] = 1
-                    added.append(f',"{action.prop}":1')
-                elif action.rule not in run.statuses:
-                    run.trace.append(action.rule)
-                    run.statuses[action.rule] = action.status
-                    fact[action.prop] = action.status
-                    added.append(f',"{action.prop}":"{action.status}"')
-                elif run.statuses[action.rule] != action.status:  # exclusive patterns broke
-                    raise _Stop(f"rule `{action.rule}` matched as both "
-                                f"{run.statuses[action.rule]} and {action.status}")
-                # else: a fact matching several branches of an `$or` activates its rule
-                # once per branch; the first activation concluded, the others are refracted
-                message = _engine.complete_and_start_action(handle, state)
+            if result[0] != 1:  # 1: no rule matches in this round, nothing to fire
+                self._fire(handle, _check(result, "applicant"), actions, fact, added, run)
+            for rule_id in settles:  # the stratum is over: what did not match is unknown
+                if rule_id not in run.statuses:
+                    run.trace.append(rule_id)
+                    run.statuses[rule_id] = "unknown"
+                    fact[facts[rule_id]] = "unknown"
+                    added.append(f',"{facts[rule_id]}":"unknown"')
+
+    @staticmethod
+    def _fire(handle: int, state: int, actions: Mapping[str, Action], fact: dict[str, Any],
+              added: list[str], run: _Run) -> None:
+        """Run every action one assertion enabled, in durable_rules' agenda order."""
+        started = _engine.start_action_for_state(handle, state)
+        message = started[1] if started else None
+        while message:
+            run.fired += 1
+            # the message is '{"<rule name>":{...}}': only the name is needed
+            action = actions[message[2:message.index('"', 2)]]
+            if action.rule is None:
+                fact[action.prop] = 1
+                added.append(f',"{action.prop}":1')
+            elif action.rule not in run.statuses:
+                run.trace.append(action.rule)
+                run.statuses[action.rule] = action.status
+                fact[action.prop] = action.status
+                added.append(f',"{action.prop}":"{action.status}"')
+            elif run.statuses[action.rule] != action.status:  # exclusive patterns broke
+                raise _Stop(f"rule `{action.rule}` matched as both "
+                            f"{run.statuses[action.rule]} and {action.status}")
+            # else: a fact matching several branches of an `$or` activates its rule
+            # once per branch; the first activation concluded, the others are refracted
+            message = _engine.complete_and_start_action(handle, state)
 
     def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], list[str]]:
         """Every rule's status (by rule id), and the rule ids in firing order."""

@@ -9,10 +9,12 @@ Every rule becomes durable rules for its three statuses:
   unknown side never holds: the patterns are positive, with no negation at all. No
   value real data can take stands for unknown.
 - *unknown*: neither of them matched. The working fact is asserted in rounds (its
-  ``r`` property counts them): for each stratum, first rounds in which its rules that
-  are met or unmet fire, then rounds in which a rule whose status is still absent
-  fires as unknown (negation as failure, stratified). A round holds at most
-  :data:`ROUND_SIZE` rules, which keeps every call within durable_rules' limits.
+  ``r`` property counts them), one or more per stratum, in which its rules that are met
+  or unmet fire; once a stratum's rounds are over, a rule of it whose status is still
+  absent is unknown (negation as failure, stratified): the adapter writes that status
+  into the fact, without a round of its own, before the next stratum's rounds. A round
+  holds at most :data:`ROUND_SIZE` rules, which keeps every call within durable_rules'
+  limits.
 
 Hence the trace: per stratum, the rules decided met or unmet in compiled order, then
 those left unknown, in compiled order (the python backend follows the same order).
@@ -83,9 +85,9 @@ class DurableForm:
     facts: Mapping[str, str]  # rule id -> the property holding its status
     rounds: int  # how many times the working fact is asserted
     inputs: tuple[Input, ...] = ()  # the call's inputs, in the order of ``props``
-    #: per round: for a round that finds rules unknown, the rules it would find so (the
-    #: round is skipped once all of them are decided); None for a round that decides
-    unknown_in: tuple[frozenset[str] | None, ...] = ()
+    #: per round: after a stratum's last round, its rules in compiled order (those still
+    #: without a status are unknown); () after the other rounds
+    settles: tuple[tuple[str, ...], ...] = ()
 
 
 class _Translator:
@@ -154,25 +156,25 @@ ROUND = "r"  # how many times the working fact was asserted before this time
 ROUND_SIZE = 32
 
 
-def _schedule(call: CompiledPack) -> dict[str, tuple[int, int]]:
-    """Each rule's rounds: when it may be decided (met/unmet), when found unknown.
+def _schedule(call: CompiledPack) -> tuple[dict[str, int], list[tuple[str, ...]]]:
+    """Each rule's round (when it may be decided met or unmet), and what each round settles.
 
     A stratum's rules are decided in rounds of at most :data:`ROUND_SIZE`, in compiled
-    order, then found unknown in rounds of the same size: the trace is the same as with
-    one round each (decided rules in order, then unknown ones).
+    order; after its last round, those left without a status are unknown, in compiled
+    order: the trace is the same as with one round (decided rules in order, then unknown).
     """
     by_stratum: dict[int, list[str]] = {}
     for rule in call.rules:
         by_stratum.setdefault(rule.stratum, []).append(rule.id)
-    out: dict[str, tuple[int, int]] = {}
-    next_round = 0
+    out: dict[str, int] = {}
+    settles: list[tuple[str, ...]] = []
     for stratum in sorted(by_stratum):
         ids = by_stratum[stratum]
         chunks = (len(ids) + ROUND_SIZE - 1) // ROUND_SIZE
         for i, rule_id in enumerate(ids):
-            out[rule_id] = (next_round + i // ROUND_SIZE, next_round + chunks + i // ROUND_SIZE)
-        next_round += 2 * chunks
-    return out
+            out[rule_id] = len(settles) + i // ROUND_SIZE
+        settles += [()] * (chunks - 1) + [tuple(ids)]
+    return out, settles
 
 
 def durable_form(call: CompiledPack) -> DurableForm:
@@ -186,18 +188,16 @@ def durable_form(call: CompiledPack) -> DurableForm:
     rules: dict[str, Any] = {"$begin": {
         "all": [{"m": {"$and": [ALWAYS, {"$nex": {"b": 1}}]}}], "pri": 0}}
     actions = {"$begin": Action(None, "b", "met")}
-    rounds = _schedule(call)
+    rounds, settles = _schedule(call)
     for j, rule in enumerate(call.rules):
         # the round comes first: an assertion then walks only its own round's rules, so
         # durable_rules' per-node and per-assert limits bound a round, not the whole call
         prop = facts[rule.id]
         gate: list[Pattern] = [{"$nex": {prop: 1}}, *({"$ex": {facts[d]: 1}} for d in rule.deps)]
         met, unmet = tr.two(rule.cond)
-        decide_round, unknown_round = rounds[rule.id]
-        decided = [ALWAYS, {ROUND: decide_round}, *gate]
-        undecided = [ALWAYS, {ROUND: unknown_round}, *gate]
+        decided = [ALWAYS, {ROUND: rounds[rule.id]}, *gate]
         variants: tuple[tuple[Status, list[Pattern]], ...] = (
-            ("met", [*decided, met]), ("unmet", [*decided, unmet]), ("unknown", undecided))
+            ("met", [*decided, met]), ("unmet", [*decided, unmet]))
         for status, parts in variants:
             pattern = _join("all", parts)
             if pattern == NEVER:
@@ -205,15 +205,10 @@ def durable_form(call: CompiledPack) -> DurableForm:
             name = f"{rule.id}#{status}"
             rules[name] = {"all": [{"m": pattern}], "pri": j + 1}
             actions[name] = Action(rule.id, prop, status)
-    count = 1 + max((r for pair in rounds.values() for r in pair), default=0)
-    unknown_in: list[set[str] | None] = [None] * count
-    for rule_id, (_, unknown_round) in rounds.items():
-        found = unknown_in[unknown_round]
-        if found is None:
-            unknown_in[unknown_round] = found = set()
-        found.add(rule_id)
-    return DurableForm(rules, actions, props, facts, count, call.inputs,
-                       tuple(None if u is None else frozenset(u) for u in unknown_in))
+    if not settles:  # a call without rules still asserts once (the begin rule fires)
+        settles = [()]
+    return DurableForm(rules, actions, props, facts, len(settles), call.inputs,
+                       tuple(settles))
 
 
 def working_fact(form: DurableForm, values: Mapping[Input, Any], sid: str) -> dict[str, Any]:
