@@ -45,6 +45,7 @@ from fundrules.policies.ir import (
     Status,
 )
 from fundrules.runtime.durable_limits import (
+    MAX_PROPERTIES_PER_FACT,
     LimitViolation,
     constant_violations,
     fact_property_violations,
@@ -54,7 +55,8 @@ from fundrules.runtime.facts import InputValues
 from fundrules.runtime.semantics import CONNECTIVES, Quantifier, Test, comparison
 from fundrules.runtime.walk import leaves
 
-__all__ = ["TYPE", "Action", "DurableForm", "durable_form", "limit_diagnostics"]
+__all__ = ["PART_PROPERTIES", "TYPE", "Action", "DurableForm", "Part", "durable_form",
+           "limit_diagnostics", "working_fact"]
 
 TYPE = "fundrules"  # the type discriminator every pattern tests (pitfall 7)
 ALWAYS: dict[str, Any] = {"t": TYPE}
@@ -76,6 +78,23 @@ class Action:
 
 
 @dataclasses.dataclass(frozen=True)
+class Part:
+    """One durable_rules ruleset of a call: consecutive rounds and what their fact holds.
+
+    A call whose working fact would hold more properties than durable_rules accepts is
+    split into parts, each registered as its own ruleset: its fact carries only the
+    inputs its rules read, their statuses, and the statuses of earlier parts' rules they
+    read (copied in as values). Most calls are one part.
+    """
+
+    first: int  # its first round
+    stop: int  # one past its last round
+    names: tuple[str, ...]  # its durable rules, `$begin` first
+    inputs: tuple[int, ...]  # positions (in the call's inputs) of the inputs its rules read
+    reads: tuple[str, ...]  # ids of earlier parts' rules whose statuses its rules read
+
+
+@dataclasses.dataclass(frozen=True)
 class DurableForm:
     """The ruleset of one call and how to read its firings."""
 
@@ -85,9 +104,16 @@ class DurableForm:
     facts: Mapping[str, str]  # rule id -> the property holding its status
     rounds: int  # how many times the working fact is asserted
     inputs: tuple[Input, ...] = ()  # the call's inputs, in the order of ``props``
-    #: per round: after a stratum's last round, its rules in compiled order (those still
-    #: without a status are unknown); () after the other rounds
+    #: per round: after a stratum's last round, its rules in compiled order (its unknown
+    #: ones then join the trace); () after the other rounds
     settles: tuple[tuple[str, ...], ...] = ()
+    #: per round: the rules it decides (after it, those without a status are unknown)
+    round_rules: tuple[tuple[str, ...], ...] = ()
+    parts: tuple[Part, ...] = ()  # the rulesets it is registered as, in order
+
+    def part_definition(self, part: Part) -> dict[str, Any]:
+        """The ruleset of one part (rule name -> durable rule body)."""
+        return {name: self.definition[name] for name in part.names}
 
 
 class _Translator:
@@ -207,8 +233,61 @@ def durable_form(call: CompiledPack) -> DurableForm:
             actions[name] = Action(rule.id, prop, status)
     if not settles:  # a call without rules still asserts once (the begin rule fires)
         settles = [()]
+    split = _parts(call, props, rounds, len(settles), rules)
+    round_rules: list[list[str]] = [[] for _ in settles]
+    for rule in call.rules:
+        round_rules[rounds[rule.id]].append(rule.id)
     return DurableForm(rules, actions, props, facts, len(settles), call.inputs,
-                       tuple(settles))
+                       tuple(settles), tuple(tuple(r) for r in round_rules), split)
+
+
+#: properties a part's rules may need: durable's bound, less t, sid, b, r and "id"
+PART_PROPERTIES = MAX_PROPERTIES_PER_FACT - _RESERVED_PROPERTIES - 1
+
+
+def _parts(call: CompiledPack, props: Mapping[Input, tuple[str, ...]], rounds: Mapping[str, int],
+           count: int, rules: Mapping[str, Any]) -> tuple[Part, ...]:
+    """Consecutive rounds grouped so that each group's fact fits durable's property bound.
+
+    A round that alone needs more properties is a part of its own, which
+    :func:`limit_diagnostics` then reports.
+    """
+    position = {spec: i for i, spec in enumerate(call.inputs)}
+    by_round: list[list[CompiledRule]] = [[] for _ in range(count)]
+    for rule in call.rules:
+        by_round[rounds[rule.id]].append(rule)
+    needs = []
+    for members in by_round:
+        read = {position[leaf.input] for r in members for leaf in leaves(r.cond)
+                if leaf.input in position}
+        needs.append(({r.id for r in members}, read, {d for r in members for d in r.deps}))
+    widths = [len(names) for names in props.values()]
+
+    def size(own: set[str], inputs: set[int], deps: set[str]) -> int:
+        return len(own) + sum(widths[i] for i in inputs) + len(deps - own)
+
+    groups: list[tuple[int, int, set[str], set[int], set[str]]] = []
+    first = 0
+    own: set[str] = set()
+    inputs: set[int] = set()
+    deps: set[str] = set()
+    for k, (r_own, r_inputs, r_deps) in enumerate(needs):
+        if k > first and size(own | r_own, inputs | r_inputs, deps | r_deps) > PART_PROPERTIES:
+            groups.append((first, k, own, inputs, deps))
+            first, own, inputs, deps = k, set(), set(), set()
+        own, inputs, deps = own | r_own, inputs | r_inputs, deps | r_deps
+    groups.append((first, count, own, inputs, deps))
+    if len(groups) == 1:  # one ruleset: its fact holds every input, as working_fact builds
+        inputs = set(range(len(call.inputs)))
+        groups = [(0, count, own, inputs, set())]
+    order = {r.id: j for j, r in enumerate(call.rules)}
+    out = []
+    for first, stop, own, inputs, deps in groups:
+        names = ["$begin", *(name for name in rules if name != "$begin"
+                             and name.split("#")[0] in own)]
+        out.append(Part(first, stop, tuple(names), tuple(sorted(inputs)),
+                        tuple(sorted(deps - own, key=order.__getitem__))))
+    return tuple(out)
 
 
 def working_fact(form: DurableForm, values: Mapping[Input, Any], sid: str) -> dict[str, Any]:
@@ -277,16 +356,20 @@ def limit_diagnostics(call: CompiledPack, form: DurableForm | None = None) -> li
         out.append(_located(call, rule, f"durable_rules cannot run {what} of pack "
                             f"`{call.pack}`: {violation.explanation}", _HINT))
 
-    for violation in ruleset_limit_violations(form.definition, {}):
-        if violation.limit != "alpha-stack":
+    widths = [len(names) for names in form.props.values()]
+    for part in form.parts or ():
+        for violation in ruleset_limit_violations(form.part_definition(part), {}):
+            if violation.limit != "alpha-stack":
+                add(violation)
+        own = {name.split("#")[0] for name in part.names[1:]}
+        count = (sum(widths[i] for i in part.inputs) + len(own) + len(part.reads)
+                 + _RESERVED_PROPERTIES)
+        for violation in fact_property_violations(count + 1):  # + "id", which durable adds
             add(violation)
-    for part in _rounds(form).values():
-        for violation in ruleset_limit_violations(part):
+    for round_part in _rounds(form).values():
+        for violation in ruleset_limit_violations(round_part):
             if violation.limit == "alpha-stack":
                 add(violation)
-    count = sum(len(p) for p in form.props.values()) + len(form.facts) + _RESERVED_PROPERTIES
-    for violation in fact_property_violations(count + 1):  # + "id", which durable adds
-        add(violation)
     for rule in call.rules:
         for leaf in leaves(rule.cond):
             for v in leaf.value if isinstance(leaf.value, tuple) else (leaf.value,):
