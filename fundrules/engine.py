@@ -144,7 +144,8 @@ class _Run:
     statuses: dict[str, Status] = dataclasses.field(default_factory=dict)
     trace: list[str] = dataclasses.field(default_factory=list)
     fired: int = 0
-    parts: int = 0  # the parts (rulesets) driven after the first, whose states to delete
+    #: the later parts' rulesets in which an action fired: each holds a state to delete
+    touched: list[str] = dataclasses.field(default_factory=list)
 
 
 class DurableRunner:
@@ -178,9 +179,13 @@ class DurableRunner:
         if len(parts) <= 1:
             self._drive(fact, run)
             return
-        for part, handle in zip(parts, self._handles, strict=True):
-            self._drive(self._part_fact(part, fact, run), run, handle, part.first, part.stop)
-            run.parts += 1
+        for k, (part, handle) in enumerate(zip(parts, self._handles, strict=True)):
+            before = run.fired
+            try:
+                self._drive(self._part_fact(part, fact, run), run, handle, part.first, part.stop)
+            finally:
+                if k and run.fired > before:  # its state exists: delete it (pitfall 2)
+                    run.touched.append(self.names[k])
 
     def _drive(self, fact: dict[str, Any], run: _Run, handle: int | None = None,
                first: int = 0, stop: int | None = None) -> None:
@@ -256,8 +261,7 @@ class DurableRunner:
             except Exception as exc:  # durable_rules raises bare Exceptions
                 error = exc
             finally:
-                backend.release_slot(self.name, sid, touched=run.fired > 0,
-                                     also=self.names[1:1 + run.parts])
+                backend.release_slot(self.name, sid, touched=run.fired > 0, also=run.touched)
         if error is not None or len(run.statuses) != len(self.call.rules):
             call = self.call
             raise EngineError([Diagnostic(

@@ -91,3 +91,23 @@ def test_every_part_fits_the_property_bound() -> None:
             <= PART_PROPERTIES
         assert set(part.reads) <= {r for r in owned if r not in own}  # read from earlier
     assert owned == {name.split("#")[0] for name in form.definition if name != "$begin"}
+
+
+def test_parts_leave_no_state_behind(fr_applicant: dict[str, Any]) -> None:
+    """More evaluations than sid slots, and no part's ruleset keeps a state afterwards."""
+    import durable_rules_engine
+
+    pack = load_pack_text(_pack_text(500), file="states.yaml")
+    durable, python = Engine([pack]), Engine([pack], backend="python")
+    applicants = _variants(fr_applicant)
+    expected = [python.evaluate(a, FR) for a in applicants]
+    for i in range(150):
+        k = (i * 7) % len(applicants)
+        assert durable.evaluate(applicants[k], FR) == expected[k]
+    runner = durable._prepared[FR].calls["main"].runner
+    backend = runner._backend  # type: ignore[attr-defined]
+    assert len(runner._handles) == len(runner.form.parts) > 1  # type: ignore[attr-defined]
+    for handle in runner._handles:  # type: ignore[attr-defined]
+        for sid in backend._slots:
+            with pytest.raises(Exception, match="error code: 309"):  # no such state
+                durable_rules_engine.get_state(handle, sid)
