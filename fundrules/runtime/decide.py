@@ -84,6 +84,7 @@ class Decider:
                     kind=pack.award.kind, amount=_money(tier.amount), min=_money(tier.min),
                     max=_money(tier.max), months=tier.months, currency=pack.award.currency)
         self._reasons: dict[tuple[str, Status, str | None, bool], Reason] = {}
+        self._tables: dict[str | None, tuple[tuple[str, Mapping[Status, Reason]], ...]] = {}
 
     def _reason(self, rule: CompiledRule, status: Status, lang: str | None,
                 no_window: bool) -> Reason:
@@ -100,6 +101,15 @@ class Decider:
             if lang is None or lang in self.pack.languages or lang in ("en", "fr", "it", "es"):
                 self._reasons[key] = found  # bounded: rules x statuses x languages
         return found
+
+    def _table(self, lang: str | None) -> tuple[tuple[str, Mapping[Status, Reason]], ...]:
+        """Each criterion's reason per status, in one language (kept for known languages)."""
+        statuses: tuple[Status, ...] = ("met", "unmet", "unknown")
+        table = tuple((rule.id, {s: self._reason(rule, s, lang, False) for s in statuses})
+                      for rule in self.criteria)
+        if lang is None or lang in self.pack.languages or lang in ("en", "fr", "it", "es"):
+            self._tables[lang] = table
+        return table
 
     def _select_tier(self, statuses: Mapping[str, Status]
                      ) -> tuple[AwardTier | None, CompiledRule | None]:
@@ -135,11 +145,14 @@ class Decider:
         ``fits_no_call``: the applicant named no call and applied outside every call's
         window; the window reason then lists every window.
         """
-        reasons = []
-        for rule in self.criteria:
-            status = statuses[rule.id]
-            no_window = rule.kind == "window" and fits_no_call and status == "unmet"
-            reasons.append(self._reason(rule, status, lang, no_window))
+        table = self._tables.get(lang)
+        if table is None:
+            table = self._table(lang)
+        reasons = [by_status[statuses[rule_id]] for rule_id, by_status in table]
+        if fits_no_call:  # the window reason then lists every window
+            reasons = [self._reason(rule, statuses[rule.id], lang,
+                                    rule.kind == "window" and statuses[rule.id] == "unmet")
+                       for rule in self.criteria]
         status = statuses[self.eligible.id]
         award = None
         missing: dict[str, None] = {}

@@ -17,6 +17,8 @@ from fundrules.runtime.semantics import CondFn, Value, input_cond, trace_order
 
 __all__ = ["PythonBackend", "PythonRunner"]
 
+_TRACES = 1024  # traces remembered per call, by the statuses that give them
+
 
 class PythonRunner:
     """One prepared call: its rules as closures, in firing order."""
@@ -28,6 +30,7 @@ class PythonRunner:
         # comparisons read the values by the input's position: no hashing at run time
         self._rules: tuple[tuple[str, CondFn], ...] = tuple(
             (r.id, input_cond(r.cond, position)) for r in call.rules)
+        self._traces: dict[tuple[Status, ...], tuple[str, ...]] = {}
 
     def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], list[str]]:
         """Every rule's status (by rule id), and the rule ids in firing order."""
@@ -36,7 +39,14 @@ class PythonRunner:
         statuses: dict[str, Status] = {}
         for rule_id, fn in self._rules:
             statuses[rule_id] = fn(ordered, statuses)
-        return statuses, trace_order(self._call, statuses)
+        # the trace is a function of the statuses alone (inserted in compiled order here)
+        key = tuple(statuses.values())
+        trace = self._traces.get(key)
+        if trace is None:
+            trace = tuple(trace_order(self._call, statuses))
+            if len(self._traces) < _TRACES:
+                self._traces[key] = trace
+        return statuses, list(trace)
 
 
 class PythonBackend:

@@ -190,6 +190,11 @@ def _outcome(quantifier: Quantifier, tests: tuple[tuple[Test, Any], ...]) -> Val
     checks = tuple(_test(t, c) for t, c in tests)
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:  # `==` and `!=` on an interval: both bounds
+        first, second = checks
+        if quantifier == "all":
+            return lambda value: first(value) and second(value)
+        return lambda value: first(value) or second(value)
     if quantifier == "all":
         return lambda value: all(check(value) for check in checks)
     return lambda value: any(check(value) for check in checks)
