@@ -61,6 +61,7 @@ _DAILY = frozenset({"days"})
 _TRUE, _FALSE = Value(sym=TRUE), Value(sym=FALSE)
 #: values remembered per comparison of a measure's filter, and windows per measure
 _MEMO = 256
+_ZERO = Value(lo=0, hi=0)  # a measure over an empty list
 
 
 _EXACT: dict[int, Value] = {}
@@ -73,6 +74,19 @@ def _exact(number: int) -> Value:
         found = Value(lo=number, hi=number)
         if len(_EXACT) < 4 * _MEMO:
             _EXACT[number] = found
+    return found
+
+
+_SYMBOLS: dict[str, Value] = {}
+
+
+def _symbol(text: str) -> Value:
+    """The symbol ``text`` as a value (shared, for the few texts enumerations allow)."""
+    found = _SYMBOLS.get(text)
+    if found is None:
+        found = Value(sym=text)
+        if len(_SYMBOLS) < 4 * _MEMO:
+            _SYMBOLS[text] = found
     return found
 
 
@@ -98,7 +112,7 @@ def _scalar(value: object, currency: str) -> tuple[Value | None, str | None]:
     if value is None:
         return None, None
     if kind is str:
-        return Value(sym=value), None  # type: ignore[arg-type]
+        return _symbol(value), None  # type: ignore[arg-type]
     if kind is bool:
         return (_TRUE if value else _FALSE), None
     if kind is int:
@@ -250,6 +264,7 @@ class _Measure:
     def __init__(self, spec: MeasureSpec, currency: str) -> None:
         self.spec = spec
         self.currency = currency
+        self._absent = Value(lo=0, missing=(spec.over,))  # the list is not given
         self._leaf_fns: dict[CLeaf, CondFn] = {}
         self._windows: dict[int, tuple[int, int]] = {}
         self.where_fields = _leaf_fields(spec.where)
@@ -341,7 +356,9 @@ class _Measure:
         m = self.spec
         items: Sequence[Any] | None = getattr(applicant, m.over)
         if items is None:
-            return Value(lo=0, missing=(m.over,))
+            return self._absent
+        if not items:
+            return _ZERO
         window = None
         if m.within is not None:
             window = self._window(int(today.lo or 0))
