@@ -265,6 +265,8 @@ class _Measure:
         self.spec = spec
         self.currency = currency
         self._absent = Value(lo=0, missing=(spec.over,))  # the list is not given
+        self._key_of: Callable[[Any], object] | None = None  # set for a plain-field filter
+        self._missing_memo: dict[object, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._leaf_fns: dict[CLeaf, CondFn] = {}
         self._windows: dict[int, tuple[int, int]] = {}
         self.where_fields = _leaf_fields(spec.where)
@@ -285,6 +287,7 @@ class _Measure:
                 not isinstance(leaf.input, ItemField) for leaf in leaves(self.spec.where)):
             return where
         key_of = operator.attrgetter(*fields)
+        self._key_of = key_of
         memo: dict[object, Status] = {}
 
         def remembered(item: Any, today: Any) -> Status:
@@ -339,6 +342,25 @@ class _Measure:
     def _filter_missing(self, item: Any, path: str, today: Value) -> tuple[list[str], list[str]]:
         """The fields that leave an item's filter unknown (worked out only when it is)."""
         assert self.spec.where is not None
+        key_of = self._key_of
+        if key_of is not None:  # a function of the fields' values: remembered per values
+            try:
+                key = key_of(item)
+                found = self._missing_memo.get(key)
+            except TypeError:  # a value that cannot be hashed
+                key = found = None
+            if found is None:
+                found = self._missing_fields(item, today)
+                if key is not None and len(self._missing_memo) < _MEMO:
+                    self._missing_memo[key] = found
+            names, notes = found
+            return [f"{path}.{name}" for name in names], list(notes)
+        names, notes = self._missing_fields(item, today)
+        return [f"{path}.{name}" for name in names], list(notes)
+
+    def _missing_fields(self, item: Any, today: Value) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The item fields that leave its filter unknown, and notes on why, once per item."""
+        assert self.spec.where is not None
         notes: list[str] = []
         for name in self.where_fields:
             value, note = _scalar(_get(item, name), self.currency)
@@ -347,10 +369,9 @@ class _Measure:
 
         def leaf(cond: CLeaf) -> Status:
             return self._item_leaf(cond)(item, today)
-        missing = [f"{path}.{part.input.field}" for part in
-                   unknown_parts(self.spec.where, leaf, {})
+        missing = [part.input.field for part in unknown_parts(self.spec.where, leaf, {})
                    if isinstance(part, CLeaf) and isinstance(part.input, ItemField)]
-        return list(dict.fromkeys(missing)), notes
+        return tuple(dict.fromkeys(missing)), tuple(notes)
 
     def value(self, applicant: Applicant, today: Value) -> Value:
         m = self.spec

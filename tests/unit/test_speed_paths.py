@@ -101,3 +101,17 @@ def test_the_decider_gives_the_same_decision_from_a_plain_mapping(fr_call: Any) 
     decider = Decider(fr_call, "main: ...")
     assert decider.decide(applicant, values, statuses, trace) == decider.decide(
         applicant, dict(values), statuses, trace)
+
+
+def test_remembered_missing_fields_name_each_item(fr_call: Any) -> None:
+    """Items with the same unknown filter share what is missing, never their paths."""
+    reader = InputReader(fr_call)
+    no_sector = {"contract": "cddu", "start": "2019-10-01", "end": "2019-10-20", "days": 3}
+    no_contract = {"sector": "film_production", "start": "2019-10-01", "end": "2019-10-20",
+                   "days": 3}
+    for _ in range(2):  # the second time from what was remembered
+        values = reader.read(_applicant(engagements=[
+            no_sector, _engagement("film_production", "cddu", 1), no_sector, no_contract]))
+        units = values[MeasureInput("activity_units", "number")]
+        assert units.missing == ("engagements[0].sector", "engagements[2].sector",
+                                 "engagements[3].contract")
