@@ -3,6 +3,7 @@
     python benchmarks/profile_eval.py                       # durable, French pack, cProfile
     python benchmarks/profile_eval.py --backend python --tool pyinstrument
     python benchmarks/profile_eval.py --pack all --top 30
+    python benchmarks/profile_eval.py --churn 400     # after 400 MB allocated and freed
 
 The stages are those of ``Engine.evaluate`` (fundrules/api.py): choosing the call
 (``Pack.select_call``), reading the inputs (``runtime.facts.InputReader.read``), inferring
@@ -29,7 +30,7 @@ from _applicants import samples
 
 from fundrules import Engine
 
-__all__ = ["main", "stages"]
+__all__ = ["churn", "main", "stages"]
 
 
 def _best(fn: Callable[[Any], object], items: list[Any], passes: int = 3) -> float:
@@ -42,13 +43,30 @@ def _best(fn: Callable[[Any], object], items: list[Any], passes: int = 3) -> flo
     return best
 
 
+def churn(megabytes: int) -> None:
+    """Allocate and free ``megabytes`` in blocks of 64 KiB to 1 MiB first.
+
+    As a long-running service would have: durable's cost must not depend on that heap
+    history (``fundrules.engine.tune_malloc``).
+    """
+    sizes = [64 * 1024 * (1 + i % 16) for i in range(64)]
+    kept: list[bytearray] = []
+    done = 0
+    while done < megabytes * 1024 * 1024:
+        for size in sizes:
+            kept.append(bytearray(size))
+            done += size
+        del kept[::2]  # free every other block: holes of every size
+    kept.clear()
+
+
 def stages(engine: Engine, pack_id: str, applicants: list[Any]) -> dict[str, float]:
     """Microseconds per evaluation spent in each stage, measured one stage at a time."""
     pack = engine.pack(pack_id)
     prepared = []
     for a in applicants:
         compiled, _ = pack.select_call(a.submitted_at, a.call if a.call in pack.calls else None)
-        call = engine._prepared[pack_id][compiled.call]  # the stages, not the public path
+        call = engine._prepared[pack_id].calls[compiled.call]  # the stages, not the public path
         values = call.reader.read(a)
         prepared.append((a, call, values, call.runner.run(values)))
     return {
@@ -93,11 +111,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--generated", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=5, help="passes over the applicants profiled")
     ap.add_argument("--top", type=int, default=20)
+    ap.add_argument("--churn", type=int, default=0, metavar="MB",
+                    help="allocate and free this many MB first (heap history)")
     args = ap.parse_args(argv)
+    if args.churn:
+        churn(args.churn)
     engine = Engine(backend=args.backend)
     packs = list(engine.pack_ids) if args.pack == "all" else [args.pack]
     data = samples(packs, args.generated)
-    print(f"backend {args.backend}; µs per evaluation, best of 3 passes\n")
+    print(f"backend {args.backend}; µs per evaluation, best of 3 passes"
+          f"{f'; after {args.churn} MB allocated and freed' if args.churn else ''}\n")
     print("| pack | " + " | ".join(["select_call", "read inputs", "backend run",
                                      "decide", "Engine.evaluate"]) + " |")
     print("|---|---:|---:|---:|---:|---:|")

@@ -11,7 +11,7 @@ into the working fact, which is asserted again once per stratum so that the rule
 reading it can match.
 
 Every pitfall of shared/notes/durable-rules.md is handled here; each has a
-regression test in tests/engine/test_durable_pitfalls.py:
+regression test in tests/unit/engine/test_durable_pitfalls.py:
 
 1. import failure on Python 3.13: imported lazily by the Engine, which falls back
    to the python backend with a warning;
@@ -52,7 +52,9 @@ from fundrules.errors import EngineError, PackError
 from fundrules.policies.ir import CompiledPack, Input, Status
 from fundrules.runtime.durable_form import (
     ROUND,
+    Action,
     DurableForm,
+    Part,
     durable_form,
     limit_diagnostics,
     working_fact,
@@ -148,52 +150,109 @@ class _Run:
     statuses: dict[str, Status] = dataclasses.field(default_factory=dict)
     trace: list[str] = dataclasses.field(default_factory=list)
     fired: int = 0
+    #: the later parts' rulesets in which an action fired: each holds a state to delete
+    touched: list[str] = dataclasses.field(default_factory=list)
 
 
 class DurableRunner:
     """One call registered with durable_rules, ready to evaluate."""
 
     def __init__(self, backend: DurableBackend, call: CompiledPack, form: DurableForm,
-                 name: str, handle: int) -> None:
+                 names: list[str], handles: list[int]) -> None:
         self._backend = backend
         self.call = call
         self.form = form
-        self.name = name
-        self._handle = handle
+        self.names = names  # one ruleset per part of the form
+        self.name = names[0]
+        self._handles = handles
+        self._handle = handles[0]
 
-    def _drive(self, fact: dict[str, Any], run: _Run) -> None:
+    def _part_fact(self, part: Part, fact: dict[str, Any], run: _Run) -> dict[str, Any]:
+        """The working fact of a later part: its inputs, and the statuses it reads."""
+        out: dict[str, Any] = {"sid": fact["sid"], "t": fact["t"]}
+        names = list(self.form.props.values())
+        for i in part.inputs:
+            for prop in names[i]:
+                if prop in fact:
+                    out[prop] = fact[prop]
+        for rule_id in part.reads:
+            out[self.form.facts[rule_id]] = run.statuses[rule_id]
+        return out
+
+    def _drive_parts(self, fact: dict[str, Any], run: _Run) -> None:
+        """Drive every part of the form in order (one ruleset each), sharing the statuses."""
+        parts = self.form.parts
+        if len(parts) <= 1:
+            self._drive(fact, run)
+            return
+        for k, (part, handle) in enumerate(zip(parts, self._handles, strict=True)):
+            before = run.fired
+            try:
+                self._drive(self._part_fact(part, fact, run), run, handle, part.first, part.stop)
+            finally:
+                if k and run.fired > before:  # its state exists: delete it (pitfall 2)
+                    run.touched.append(self.names[k])
+
+    def _drive(self, fact: dict[str, Any], run: _Run, handle: int | None = None,
+               first: int = 0, stop: int | None = None) -> None:
         """Assert the working fact once per round and run every action it enables.
 
-        A stratum's rounds first let its rules that are met or unmet fire, then those
-        left unknown; rules read statuses of lower strata, which the fact carries by
-        then. Gates keep every rule from firing twice, so durable_rules' agenda decides
-        what fires and in which order (by priority).
+        A stratum's rounds let its rules that are met or unmet fire; after its last round
+        the rules left without a status are unknown, which the adapter writes into the
+        fact (negation as failure needs no assertion of its own). Rules read statuses of
+        lower strata, which the fact carries by then. Gates keep every rule from firing
+        twice, so durable_rules' agenda decides what fires and in which order (by
+        priority).
         """
-        handle, actions = self._handle, self.form.actions
-        for round_ in range(self.form.rounds):  # per stratum: decided, then unknown
+        handle = self._handle if handle is None else handle
+        actions, facts = self.form.actions, self.form.facts
+        last = self.form.rounds if stop is None else min(stop, self.form.rounds)
+        # the applicant's part of the fact is serialised once; what the firings add (a
+        # status, the begin marker) and the round are fixed JSON fragments appended to it
+        fact.pop(ROUND, None)
+        head = json.dumps(fact, ensure_ascii=False)[:-1]
+        added: list[str] = [head]
+        for round_ in range(first, last):
+            settles = self.form.settles[round_]
             fact[ROUND] = round_
-            result = _engine.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
-            if result[0] == 1:  # no rule matches in this round: nothing to fire
-                continue
-            state = _check(result, "applicant")
-            started = _engine.start_action_for_state(handle, state)
-            message = started[1] if started else None
-            while message:
-                run.fired += 1
-                # the message is '{"<rule name>":{...}}': only the name is needed
-                action = actions[message[2:message.index('"', 2)]]
-                if action.rule is None:
-                    fact[action.prop] = 1
-                elif action.rule not in run.statuses:
-                    run.trace.append(action.rule)
-                    run.statuses[action.rule] = action.status
-                    fact[action.prop] = action.status
-                elif run.statuses[action.rule] != action.status:  # exclusive patterns broke
-                    raise _Stop(f"rule `{action.rule}` matched as both "
-                                f"{run.statuses[action.rule]} and {action.status}")
-                # else: a fact matching several branches of an `$or` activates its rule
-                # once per branch; the first activation concluded, the others are refracted
-                message = _engine.complete_and_start_action(handle, state)
+            added.append(f',"{ROUND}":{round_}}}')
+            text = "".join(added)
+            added.pop()
+            result = _engine.assert_fact(handle, text)
+            if result[0] != 1:  # 1: no rule matches in this round, nothing to fire
+                self._fire(handle, _check(result, "applicant"), actions, fact, added, run)
+            for rule_id in self.form.round_rules[round_]:  # its round is over: what did
+                if rule_id not in run.statuses:  # not match is unknown
+                    run.statuses[rule_id] = "unknown"
+                    fact[facts[rule_id]] = "unknown"
+                    added.append(f',"{facts[rule_id]}":"unknown"')
+            # the stratum is over: its unknown rules follow its decided ones in the trace
+            run.trace += [r for r in settles if run.statuses.get(r) == "unknown"]
+
+    @staticmethod
+    def _fire(handle: int, state: int, actions: Mapping[str, Action], fact: dict[str, Any],
+              added: list[str], run: _Run) -> None:
+        """Run every action one assertion enabled, in durable_rules' agenda order."""
+        started = _engine.start_action_for_state(handle, state)
+        message = started[1] if started else None
+        while message:
+            run.fired += 1
+            # the message is '{"<rule name>":{...}}': only the name is needed
+            action = actions[message[2:message.index('"', 2)]]
+            if action.rule is None:
+                fact[action.prop] = 1
+                added.append(f',"{action.prop}":1')
+            elif action.rule not in run.statuses:
+                run.trace.append(action.rule)
+                run.statuses[action.rule] = action.status
+                fact[action.prop] = action.status
+                added.append(f',"{action.prop}":"{action.status}"')
+            elif run.statuses[action.rule] != action.status:  # exclusive patterns broke
+                raise _Stop(f"rule `{action.rule}` matched as both "
+                            f"{run.statuses[action.rule]} and {action.status}")
+            # else: a fact matching several branches of an `$or` activates its rule
+            # once per branch; the first activation concluded, the others are refracted
+            message = _engine.complete_and_start_action(handle, state)
 
     def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], list[str]]:
         """Every rule's status (by rule id), and the rule ids in firing order."""
@@ -204,11 +263,11 @@ class DurableRunner:
             sid = backend.take_slot()
             fact = working_fact(self.form, values, sid)
             try:
-                self._drive(fact, run)
+                self._drive_parts(fact, run)
             except Exception as exc:  # durable_rules raises bare Exceptions
                 error = exc
             finally:
-                backend.release_slot(self.name, sid, touched=run.fired > 0)
+                backend.release_slot(self.name, sid, touched=run.fired > 0, also=run.touched)
         if error is not None or len(run.statuses) != len(self.call.rules):
             call = self.call
             raise EngineError([Diagnostic(
@@ -268,18 +327,24 @@ class DurableBackend:
         if problems:
             raise PackError(problems)
         safe = re.sub(r"[^A-Za-z0-9_]", "_", f"{call.pack}_{call.call}_{call.digest[:16]}")
-        name = f"fundrules_{safe}_{len(self._prepared)}"
-        # pitfall 9: durable_rules mutates what it is given; hand it a copy
-        definition = {rule: {**copy.deepcopy(body), "run": _never}
-                      for rule, body in form.definition.items()}
-        try:
-            self._host.register_rulesets({name: definition})
-        except Exception as exc:  # durable_rules raises bare Exceptions with a code
-            raise PackError([Diagnostic(
-                "engine-limit", f"durable_rules refused pack `{call.pack}` call `{call.call}`: "
-                f"{exc}", hint="use `backend=\"python\"` and report the pack: fundrules' "
-                "checks should have found this", file=call.pack)]) from exc
-        handle = self._host.get_ruleset(name)._handle
+        base = f"fundrules_{safe}_{len(self._prepared)}"
+        names: list[str] = []
+        handles: list[int] = []
+        parts = form.parts or (None,)
+        for k, part in enumerate(parts):
+            name = base if k == 0 else f"{base}_part{k}"
+            body = form.definition if part is None else form.part_definition(part)
+            # pitfall 9: durable_rules mutates what it is given; hand it a copy
+            definition = {rule: {**copy.deepcopy(b), "run": _never} for rule, b in body.items()}
+            try:
+                self._host.register_rulesets({name: definition})
+            except Exception as exc:  # durable_rules raises bare Exceptions with a code
+                raise PackError([Diagnostic(
+                    "engine-limit", f"durable_rules refused pack `{call.pack}` call "
+                    f"`{call.call}`: {exc}", hint="use `backend=\"python\"` and report the "
+                    "pack: fundrules' checks should have found this", file=call.pack)]) from exc
+            names.append(name)
+            handles.append(self._host.get_ruleset(name)._handle)
         if len(self._prepared) >= RULESETS_WARNING and not self._warned:  # past it: once
             self._warned = True
             warnings.warn(
@@ -287,7 +352,7 @@ class DurableBackend:
                 "process (one per pack version and call); durable_rules never frees them, "
                 "about 0.5 MB each: reload packs in a fresh worker process instead "
                 "(docs/limits.md, Hot reload)", RuntimeWarning, stacklevel=2)
-        return DurableRunner(self, call, form, name, handle)
+        return DurableRunner(self, call, form, names, handles)
 
     def take_slot(self) -> str:
         """A sid for one evaluation (pitfalls 3, 4); the caller holds the lock."""
@@ -295,10 +360,17 @@ class DurableBackend:
         self._next_slot += 1
         return sid
 
-    def release_slot(self, ruleset: str, sid: str, *, touched: bool) -> None:
-        """Delete the evaluation's state; never one no action touched (pitfall 2)."""
+    def release_slot(self, ruleset: str, sid: str, *, touched: bool,
+                     also: list[str] | None = None) -> None:
+        """Delete the evaluation's state; never one no action touched (pitfall 2).
+
+        ``also``: the later parts' rulesets the evaluation went through (each fired its
+        begin rule there, so each has a state to delete).
+        """
         if touched:
             self._host.delete_state(ruleset, sid)
+            for other in also or ():
+                self._host.delete_state(other, sid)
             return
         self._slots.remove(sid)  # retire it: its state can never be deleted safely
         self._retired += 1

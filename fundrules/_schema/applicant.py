@@ -41,6 +41,7 @@ from fundrules._schema.types import (
     fail_many,
     reject,
     to_period,
+    total_work_dates,
 )
 
 __all__ = [
@@ -109,6 +110,11 @@ class _Input(Frozen):
     @model_validator(mode="before")
     @classmethod
     def _bounded_keys(cls, data: object) -> object:
+        if type(data) is dict:  # the usual case, without an ABC check
+            if len(data) > MAX_KEYS:
+                raise reject(f"has {len(data)} keys, more than the {MAX_KEYS} allowed",
+                             "remove them")
+            return data
         if isinstance(data, Mapping) and len(data) > MAX_KEYS:
             raise reject(f"has {len(data)} keys, more than the {MAX_KEYS} allowed", "remove them")
         return data
@@ -293,6 +299,11 @@ class Applicant(_Input):
     benefits: Records[Benefit] | None = None
     prior_awards: Records[PriorAward] | None = None
     needs: Needs | None = None
+
+    @field_validator("engagements", mode="before")
+    @classmethod
+    def _work_dates_bounded(cls, value: object) -> object:
+        return total_work_dates(value)
 
     @field_validator("id")
     @classmethod

@@ -24,6 +24,7 @@ __all__ = [
     "ERROR_TYPE",
     "MAX_ID",
     "MAX_KEYS",
+    "MAX_TOTAL_WORK_DATES",
     "Amount",
     "Count",
     "Country",
@@ -41,6 +42,7 @@ __all__ = [
     "reject",
     "show",
     "to_period",
+    "total_work_dates",
 ]
 
 # --- limits: generous for a real applicant, small enough to reject abuse quickly -----------
@@ -51,6 +53,10 @@ _MAX_INT = 100_000
 MAX_KEYS = 100  # keys of one mapping: every model has fewer than 20 fields
 _MAX_RECORDS = 1000  # engagements, income, benefits, prior awards
 _MAX_WORK_DATES = 3660  # ten years of days
+#: work dates of all engagements together: the cost of deciding grows with them, and no
+#: fund reads more than a few years of days (docs/limits.md;
+#: tests/unit/schema/test_applicant_limits.py)
+MAX_TOTAL_WORK_DATES = 20_000
 _MAX_NATIONALITIES = 20
 _MAX_MONEY = Decimal(10) ** 12
 _CENT = Decimal("0.01")
@@ -128,18 +134,28 @@ FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 _RANGE_HINT = "use a real date between 1900 and 2199"
 
 
-def _in_range(day: dt.date, shown: str) -> None:
+def _in_range(day: dt.date, value: object) -> None:
+    """Refuse a day outside the accepted years (``value`` is shown only then)."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise reject(f"{shown} is outside the years {FIRST_DAY.year}-{LAST_DAY.year}",
+        raise reject(f"{show(value)} is outside the years {FIRST_DAY.year}-{LAST_DAY.year}",
                     _RANGE_HINT)
+
+
+#: ISO dates already read (applicants repeat the same days): at most _MAX_DAYS_KEPT
+_DAYS: dict[str, dt.date] = {}
+_MAX_DAYS_KEPT = 8192
 
 
 def _to_date(value: object) -> dt.date:
     """Accept ISO text or a date; no timestamps, no datetimes (their time would be lost)."""
+    if type(value) is str:
+        day = _DAYS.get(value)
+        if day is not None:  # read and accepted before: the same text is the same day
+            return day
     if isinstance(value, dt.datetime):
         raise reject(f"expects a date, not the date and time {show(value)}", _DATE_HINT)
     if isinstance(value, dt.date):
-        _in_range(value, show(value))
+        _in_range(value, value)
         return value
     if not isinstance(value, str):
         raise reject(f"expects a date in the form YYYY-MM-DD, not {show(value)}", _DATE_HINT)
@@ -149,7 +165,9 @@ def _to_date(value: object) -> dt.date:
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise reject(f"{show(value)} is not a day of the calendar", _DATE_HINT) from None
-    _in_range(day, show(value))
+    _in_range(day, value)
+    if type(value) is str and len(_DAYS) < _MAX_DAYS_KEPT:
+        _DAYS[value] = day
     return day
 
 
@@ -169,8 +187,8 @@ def _to_datetime(value: object) -> dt.datetime:
     if value.utcoffset() is None:
         raise reject(f"{show(value)} has no UTC offset", _NAIVE_HINT)
     # compare the local date, and the date anywhere on earth, with the accepted years
-    _in_range(value.date(), show(value))
-    _in_range((value.replace(tzinfo=None) - value.utcoffset()).date(), show(value))  # type: ignore[operator]
+    _in_range(value.date(), value)
+    _in_range((value.replace(tzinfo=None) - value.utcoffset()).date(), value)  # type: ignore[operator]
     return value
 
 
@@ -246,6 +264,28 @@ def _max_items(limit: int) -> BeforeValidator:
         return value
 
     return BeforeValidator(check)
+
+
+def total_work_dates(value: object) -> object:
+    """Refuse engagements whose work dates add up past the limit, before validating any.
+
+    Counted on the raw input, each list at most its own limit (a longer one is refused
+    at its place by its own bound); anything that is not a list is left to the schema.
+    """
+    if not isinstance(value, list | tuple) or len(value) > _MAX_RECORDS:
+        return value
+    total = 0
+    for item in value:
+        dates = item.get("work_dates") if isinstance(item, Mapping) else None
+        if isinstance(dates, list | tuple):
+            total += min(len(dates), _MAX_WORK_DATES)
+    if total > MAX_TOTAL_WORK_DATES:
+        raise reject(
+            f"hold {total} work dates in all, more than the {MAX_TOTAL_WORK_DATES} allowed",
+            "give work_dates only for engagements that straddle a measure's window, "
+            "and leave them out of the others",
+        )
+    return value
 
 
 Text = Annotated[str, Field(strict=True, max_length=_MAX_TEXT)]

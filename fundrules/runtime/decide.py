@@ -42,6 +42,24 @@ def reason_status(rule: CompiledRule, status: Status) -> Status:
     return NOT[status] if rule.kind == "exclusion" else status
 
 
+_DECISION_FIELDS = tuple(Decision.model_fields)
+_set = object.__setattr__
+
+
+def _decision(fields: dict[str, object]) -> Decision:
+    """A Decision from every one of its fields, already typed, in one step.
+
+    What ``model_construct`` does for a model without defaults to fill, aliases or private
+    attributes; ``tests/unit/runtime/test_speed_paths.py`` holds it equal to a validated Decision.
+    """
+    decision = Decision.__new__(Decision)
+    _set(decision, "__dict__", fields)
+    _set(decision, "__pydantic_fields_set__", set(_DECISION_FIELDS))
+    _set(decision, "__pydantic_extra__", None)
+    _set(decision, "__pydantic_private__", None)
+    return decision
+
+
 def _money(cents: int | None) -> Decimal | None:
     return None if cents is None else (Decimal(cents) / 100).quantize(_CENT)
 
@@ -66,6 +84,7 @@ class Decider:
                     kind=pack.award.kind, amount=_money(tier.amount), min=_money(tier.min),
                     max=_money(tier.max), months=tier.months, currency=pack.award.currency)
         self._reasons: dict[tuple[str, Status, str | None, bool], Reason] = {}
+        self._tables: dict[str | None, tuple[tuple[str, Mapping[Status, Reason]], ...]] = {}
 
     def _reason(self, rule: CompiledRule, status: Status, lang: str | None,
                 no_window: bool) -> Reason:
@@ -82,6 +101,15 @@ class Decider:
             if lang is None or lang in self.pack.languages or lang in ("en", "fr", "it", "es"):
                 self._reasons[key] = found  # bounded: rules x statuses x languages
         return found
+
+    def _table(self, lang: str | None) -> tuple[tuple[str, Mapping[Status, Reason]], ...]:
+        """Each criterion's reason per status, in one language (kept for known languages)."""
+        statuses: tuple[Status, ...] = ("met", "unmet", "unknown")
+        table = tuple((rule.id, {s: self._reason(rule, s, lang, False) for s in statuses})
+                      for rule in self.criteria)
+        if lang is None or lang in self.pack.languages or lang in ("en", "fr", "it", "es"):
+            self._tables[lang] = table
+        return table
 
     def _select_tier(self, statuses: Mapping[str, Status]
                      ) -> tuple[AwardTier | None, CompiledRule | None]:
@@ -117,11 +145,14 @@ class Decider:
         ``fits_no_call``: the applicant named no call and applied outside every call's
         window; the window reason then lists every window.
         """
-        reasons = []
-        for rule in self.criteria:
-            status = statuses[rule.id]
-            no_window = rule.kind == "window" and fits_no_call and status == "unmet"
-            reasons.append(self._reason(rule, status, lang, no_window))
+        table = self._tables.get(lang)
+        if table is None:
+            table = self._table(lang)
+        reasons = [by_status[statuses[rule_id]] for rule_id, by_status in table]
+        if fits_no_call:  # the window reason then lists every window
+            reasons = [self._reason(rule, statuses[rule.id], lang,
+                                    rule.kind == "window" and statuses[rule.id] == "unmet")
+                       for rule in self.criteria]
         status = statuses[self.eligible.id]
         award = None
         missing: dict[str, None] = {}
@@ -141,7 +172,7 @@ class Decider:
                 award = self._awards[tier.id] if tier is not None else None
         # built from values the backend and compiler already typed: no need to validate again
         pack = self.pack
-        return Decision.model_construct(
-            pack=pack.pack, pack_version=pack.version, pack_digest=pack.digest, call=pack.call,
-            applicant=applicant.id, outcome=outcome, award=award, reasons=tuple(reasons),
-            missing=tuple(missing), trace=tuple(trace))
+        return _decision({
+            "pack": pack.pack, "pack_version": pack.version, "pack_digest": pack.digest,
+            "call": pack.call, "applicant": applicant.id, "outcome": outcome, "award": award,
+            "reasons": tuple(reasons), "missing": tuple(missing), "trace": tuple(trace)})

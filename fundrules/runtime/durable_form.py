@@ -9,10 +9,12 @@ Every rule becomes durable rules for its three statuses:
   unknown side never holds: the patterns are positive, with no negation at all. No
   value real data can take stands for unknown.
 - *unknown*: neither of them matched. The working fact is asserted in rounds (its
-  ``r`` property counts them): for each stratum, first rounds in which its rules that
-  are met or unmet fire, then rounds in which a rule whose status is still absent
-  fires as unknown (negation as failure, stratified). A round holds at most
-  :data:`ROUND_SIZE` rules, which keeps every call within durable_rules' limits.
+  ``r`` property counts them), one or more per stratum, in which its rules that are met
+  or unmet fire; once a stratum's rounds are over, a rule of it whose status is still
+  absent is unknown (negation as failure, stratified): the adapter writes that status
+  into the fact, without a round of its own, before the next stratum's rounds. A round
+  holds at most :data:`ROUND_SIZE` rules, which keeps every call within durable_rules'
+  limits.
 
 Hence the trace: per stratum, the rules decided met or unmet in compiled order, then
 those left unknown, in compiled order (the python backend follows the same order).
@@ -43,15 +45,18 @@ from fundrules.policies.ir import (
     Status,
 )
 from fundrules.runtime.durable_limits import (
+    MAX_PROPERTIES_PER_FACT,
     LimitViolation,
     constant_violations,
     fact_property_violations,
     ruleset_limit_violations,
 )
+from fundrules.runtime.facts import InputValues
 from fundrules.runtime.semantics import CONNECTIVES, Quantifier, Test, comparison
 from fundrules.runtime.walk import leaves
 
-__all__ = ["TYPE", "Action", "DurableForm", "durable_form", "limit_diagnostics"]
+__all__ = ["PART_PROPERTIES", "TYPE", "Action", "DurableForm", "Part", "durable_form",
+           "limit_diagnostics", "working_fact"]
 
 TYPE = "fundrules"  # the type discriminator every pattern tests (pitfall 7)
 ALWAYS: dict[str, Any] = {"t": TYPE}
@@ -73,6 +78,23 @@ class Action:
 
 
 @dataclasses.dataclass(frozen=True)
+class Part:
+    """One durable_rules ruleset of a call: consecutive rounds and what their fact holds.
+
+    A call whose working fact would hold more properties than durable_rules accepts is
+    split into parts, each registered as its own ruleset: its fact carries only the
+    inputs its rules read, their statuses, and the statuses of earlier parts' rules they
+    read (copied in as values). Most calls are one part.
+    """
+
+    first: int  # its first round
+    stop: int  # one past its last round
+    names: tuple[str, ...]  # its durable rules, `$begin` first
+    inputs: tuple[int, ...]  # positions (in the call's inputs) of the inputs its rules read
+    reads: tuple[str, ...]  # ids of earlier parts' rules whose statuses its rules read
+
+
+@dataclasses.dataclass(frozen=True)
 class DurableForm:
     """The ruleset of one call and how to read its firings."""
 
@@ -81,6 +103,17 @@ class DurableForm:
     props: Mapping[Input, tuple[str, ...]]  # (lo, hi) for numbers, (sym,) for symbols
     facts: Mapping[str, str]  # rule id -> the property holding its status
     rounds: int  # how many times the working fact is asserted
+    inputs: tuple[Input, ...] = ()  # the call's inputs, in the order of ``props``
+    #: per round: after a stratum's last round, its rules in compiled order (its unknown
+    #: ones then join the trace); () after the other rounds
+    settles: tuple[tuple[str, ...], ...] = ()
+    #: per round: the rules it decides (after it, those without a status are unknown)
+    round_rules: tuple[tuple[str, ...], ...] = ()
+    parts: tuple[Part, ...] = ()  # the rulesets it is registered as, in order
+
+    def part_definition(self, part: Part) -> dict[str, Any]:
+        """The ruleset of one part (rule name -> durable rule body)."""
+        return {name: self.definition[name] for name in part.names}
 
 
 class _Translator:
@@ -149,25 +182,25 @@ ROUND = "r"  # how many times the working fact was asserted before this time
 ROUND_SIZE = 32
 
 
-def _schedule(call: CompiledPack) -> dict[str, tuple[int, int]]:
-    """Each rule's rounds: when it may be decided (met/unmet), when found unknown.
+def _schedule(call: CompiledPack) -> tuple[dict[str, int], list[tuple[str, ...]]]:
+    """Each rule's round (when it may be decided met or unmet), and what each round settles.
 
     A stratum's rules are decided in rounds of at most :data:`ROUND_SIZE`, in compiled
-    order, then found unknown in rounds of the same size: the trace is the same as with
-    one round each (decided rules in order, then unknown ones).
+    order; after its last round, those left without a status are unknown, in compiled
+    order: the trace is the same as with one round (decided rules in order, then unknown).
     """
     by_stratum: dict[int, list[str]] = {}
     for rule in call.rules:
         by_stratum.setdefault(rule.stratum, []).append(rule.id)
-    out: dict[str, tuple[int, int]] = {}
-    next_round = 0
+    out: dict[str, int] = {}
+    settles: list[tuple[str, ...]] = []
     for stratum in sorted(by_stratum):
         ids = by_stratum[stratum]
         chunks = (len(ids) + ROUND_SIZE - 1) // ROUND_SIZE
         for i, rule_id in enumerate(ids):
-            out[rule_id] = (next_round + i // ROUND_SIZE, next_round + chunks + i // ROUND_SIZE)
-        next_round += 2 * chunks
-    return out
+            out[rule_id] = len(settles) + i // ROUND_SIZE
+        settles += [()] * (chunks - 1) + [tuple(ids)]
+    return out, settles
 
 
 def durable_form(call: CompiledPack) -> DurableForm:
@@ -181,18 +214,16 @@ def durable_form(call: CompiledPack) -> DurableForm:
     rules: dict[str, Any] = {"$begin": {
         "all": [{"m": {"$and": [ALWAYS, {"$nex": {"b": 1}}]}}], "pri": 0}}
     actions = {"$begin": Action(None, "b", "met")}
-    rounds = _schedule(call)
+    rounds, settles = _schedule(call)
     for j, rule in enumerate(call.rules):
         # the round comes first: an assertion then walks only its own round's rules, so
         # durable_rules' per-node and per-assert limits bound a round, not the whole call
         prop = facts[rule.id]
         gate: list[Pattern] = [{"$nex": {prop: 1}}, *({"$ex": {facts[d]: 1}} for d in rule.deps)]
         met, unmet = tr.two(rule.cond)
-        decide_round, unknown_round = rounds[rule.id]
-        decided = [ALWAYS, {ROUND: decide_round}, *gate]
-        undecided = [ALWAYS, {ROUND: unknown_round}, *gate]
+        decided = [ALWAYS, {ROUND: rounds[rule.id]}, *gate]
         variants: tuple[tuple[Status, list[Pattern]], ...] = (
-            ("met", [*decided, met]), ("unmet", [*decided, unmet]), ("unknown", undecided))
+            ("met", [*decided, met]), ("unmet", [*decided, unmet]))
         for status, parts in variants:
             pattern = _join("all", parts)
             if pattern == NEVER:
@@ -200,15 +231,74 @@ def durable_form(call: CompiledPack) -> DurableForm:
             name = f"{rule.id}#{status}"
             rules[name] = {"all": [{"m": pattern}], "pri": j + 1}
             actions[name] = Action(rule.id, prop, status)
-    return DurableForm(rules, actions, props, facts,
-                       1 + max((r for pair in rounds.values() for r in pair), default=0))
+    if not settles:  # a call without rules still asserts once (the begin rule fires)
+        settles = [()]
+    split = _parts(call, props, rounds, len(settles), rules)
+    round_rules: list[list[str]] = [[] for _ in settles]
+    for rule in call.rules:
+        round_rules[rounds[rule.id]].append(rule.id)
+    return DurableForm(rules, actions, props, facts, len(settles), call.inputs,
+                       tuple(settles), tuple(tuple(r) for r in round_rules), split)
+
+
+#: properties a part's rules may need: durable's bound, less t, sid, b, r and "id"
+PART_PROPERTIES = MAX_PROPERTIES_PER_FACT - _RESERVED_PROPERTIES - 1
+
+
+def _parts(call: CompiledPack, props: Mapping[Input, tuple[str, ...]], rounds: Mapping[str, int],
+           count: int, rules: Mapping[str, Any]) -> tuple[Part, ...]:
+    """Consecutive rounds grouped so that each group's fact fits durable's property bound.
+
+    A round that alone needs more properties is a part of its own, which
+    :func:`limit_diagnostics` then reports.
+    """
+    position = {spec: i for i, spec in enumerate(call.inputs)}
+    by_round: list[list[CompiledRule]] = [[] for _ in range(count)]
+    for rule in call.rules:
+        by_round[rounds[rule.id]].append(rule)
+    needs = []
+    for members in by_round:
+        read = {position[leaf.input] for r in members for leaf in leaves(r.cond)
+                if leaf.input in position}
+        needs.append(({r.id for r in members}, read, {d for r in members for d in r.deps}))
+    widths = [len(names) for names in props.values()]
+
+    def size(own: set[str], inputs: set[int], deps: set[str]) -> int:
+        return len(own) + sum(widths[i] for i in inputs) + len(deps - own)
+
+    groups: list[tuple[int, int, set[str], set[int], set[str]]] = []
+    first = 0
+    own: set[str] = set()
+    inputs: set[int] = set()
+    deps: set[str] = set()
+    for k, (r_own, r_inputs, r_deps) in enumerate(needs):
+        if k > first and size(own | r_own, inputs | r_inputs, deps | r_deps) > PART_PROPERTIES:
+            groups.append((first, k, own, inputs, deps))
+            first, own, inputs, deps = k, set(), set(), set()
+        own, inputs, deps = own | r_own, inputs | r_inputs, deps | r_deps
+    groups.append((first, count, own, inputs, deps))
+    if len(groups) == 1:  # one ruleset: its fact holds every input, as working_fact builds
+        inputs = set(range(len(call.inputs)))
+        groups = [(0, count, own, inputs, set())]
+    order = {r.id: j for j, r in enumerate(call.rules)}
+    out = []
+    for first, stop, own, inputs, deps in groups:
+        names = ["$begin", *(name for name in rules if name != "$begin"
+                             and name.split("#")[0] in own)]
+        out.append(Part(first, stop, tuple(names), tuple(sorted(inputs)),
+                        tuple(sorted(deps - own, key=order.__getitem__))))
+    return tuple(out)
 
 
 def working_fact(form: DurableForm, values: Mapping[Input, Any], sid: str) -> dict[str, Any]:
     """The fact asserted for one applicant: known bounds and symbols only."""
     fact: dict[str, Any] = {"sid": sid, "t": TYPE}
-    for spec, names in form.props.items():
-        v = values[spec]
+    names_of = form.props.values()
+    # the props follow the call's inputs: read the values by position when they are held so
+    ordered = (values.by_position if isinstance(values, InputValues)
+               and values.inputs is form.inputs and len(names_of) == len(form.inputs) else
+               [values[spec] for spec in form.props])
+    for v, names in zip(ordered, names_of, strict=True):
         if len(names) == 2:
             if v.lo is not None:
                 fact[names[0]] = v.lo
@@ -266,16 +356,20 @@ def limit_diagnostics(call: CompiledPack, form: DurableForm | None = None) -> li
         out.append(_located(call, rule, f"durable_rules cannot run {what} of pack "
                             f"`{call.pack}`: {violation.explanation}", _HINT))
 
-    for violation in ruleset_limit_violations(form.definition, {}):
-        if violation.limit != "alpha-stack":
+    widths = [len(names) for names in form.props.values()]
+    for part in form.parts or ():
+        for violation in ruleset_limit_violations(form.part_definition(part), {}):
+            if violation.limit != "alpha-stack":
+                add(violation)
+        own = {name.split("#")[0] for name in part.names[1:]}
+        count = (sum(widths[i] for i in part.inputs) + len(own) + len(part.reads)
+                 + _RESERVED_PROPERTIES)
+        for violation in fact_property_violations(count + 1):  # + "id", which durable adds
             add(violation)
-    for part in _rounds(form).values():
-        for violation in ruleset_limit_violations(part):
+    for round_part in _rounds(form).values():
+        for violation in ruleset_limit_violations(round_part):
             if violation.limit == "alpha-stack":
                 add(violation)
-    count = sum(len(p) for p in form.props.values()) + len(form.facts) + _RESERVED_PROPERTIES
-    for violation in fact_property_violations(count + 1):  # + "id", which durable adds
-        add(violation)
     for rule in call.rules:
         for leaf in leaves(rule.cond):
             for v in leaf.value if isinstance(leaf.value, tuple) else (leaf.value,):

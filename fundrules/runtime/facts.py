@@ -17,8 +17,9 @@ overlaps the window by a day, with all of its value (DESIGN 9).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import zoneinfo
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, assert_never
 
 from fundrules.diagnostics import Diagnostic
@@ -51,13 +52,42 @@ from fundrules.policies.plugins import predicates
 from fundrules.runtime.semantics import CondFn, Value, compile_cond, unknown_parts, value_status
 from fundrules.schema import Applicant, Money
 
-__all__ = ["InputReader", "submitted_date", "window_day"]
+__all__ = ["InputReader", "InputValues", "submitted_date", "window_day"]
 
 _Bound = int | float | None
 _Interval = tuple[_Bound, _Bound]  # (lo, hi); None = unknown
 #: figures of an engagement of which at most one falls on a day
 _DAILY = frozenset({"days"})
 _TRUE, _FALSE = Value(sym=TRUE), Value(sym=FALSE)
+#: values remembered per comparison of a measure's filter, and windows per measure
+_MEMO = 256
+_ZERO = Value(lo=0, hi=0)  # a measure over an empty list
+
+
+_EXACT: dict[int, Value] = {}
+
+
+def _exact(number: int) -> Value:
+    """The exact value ``number`` (Values are immutable: the common ones are shared)."""
+    found = _EXACT.get(number)
+    if found is None:
+        found = Value(lo=number, hi=number)
+        if len(_EXACT) < 4 * _MEMO:
+            _EXACT[number] = found
+    return found
+
+
+_SYMBOLS: dict[str, Value] = {}
+
+
+def _symbol(text: str) -> Value:
+    """The symbol ``text`` as a value (shared, for the few texts enumerations allow)."""
+    found = _SYMBOLS.get(text)
+    if found is None:
+        found = Value(sym=text)
+        if len(_SYMBOLS) < 4 * _MEMO:
+            _SYMBOLS[text] = found
+    return found
 
 
 def submitted_date(applicant: Applicant, tz: zoneinfo.ZoneInfo | str) -> dt.date:
@@ -82,14 +112,13 @@ def _scalar(value: object, currency: str) -> tuple[Value | None, str | None]:
     if value is None:
         return None, None
     if kind is str:
-        return Value(sym=value), None  # type: ignore[arg-type]
+        return _symbol(value), None  # type: ignore[arg-type]
     if kind is bool:
         return (_TRUE if value else _FALSE), None
     if kind is int:
-        return Value(lo=value, hi=value), None  # type: ignore[arg-type]
+        return _exact(value), None  # type: ignore[arg-type]
     if kind is dt.date:
-        day = value.toordinal()  # type: ignore[attr-defined]
-        return Value(lo=day, hi=day), None
+        return _exact(value.toordinal()), None  # type: ignore[attr-defined]
     if isinstance(value, Money):
         if value.currency != currency:
             return None, (f"the amount is in {value.currency} and the pack's thresholds are in "
@@ -235,25 +264,102 @@ class _Measure:
     def __init__(self, spec: MeasureSpec, currency: str) -> None:
         self.spec = spec
         self.currency = currency
-        self.where: CondFn | None = (compile_cond(spec.where, self._item_leaf)
-                                     if spec.where is not None else None)
+        self._absent = Value(lo=0, missing=(spec.over,))  # the list is not given
+        self._key_of: Callable[[Any], object] | None = None  # set for a plain-field filter
+        self._missing_memo: dict[object, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._leaf_fns: dict[CLeaf, CondFn] = {}
+        self._windows: dict[int, tuple[int, int]] = {}
         self.where_fields = _leaf_fields(spec.where)
+        self.where: CondFn | None = (self._remembered(compile_cond(spec.where, self._item_leaf))
+                                     if spec.where is not None else None)
         self.value_fields = tuple(_expr_fields(spec.value)) if spec.value is not None else ()
 
+    def _remembered(self, where: CondFn) -> CondFn:
+        """The filter, remembered per item by the values of the fields it reads.
+
+        Only for a filter that reads nothing but plain fields of the item (its status is
+        then a function of them alone); at most :data:`_MEMO` combinations are kept.
+        """
+        from fundrules.runtime.walk import leaves
+
+        fields = self.where_fields
+        if not fields or any("." in f for f in fields) or any(
+                not isinstance(leaf.input, ItemField) for leaf in leaves(self.spec.where)):
+            return where
+        key_of = operator.attrgetter(*fields)
+        self._key_of = key_of
+        memo: dict[object, Status] = {}
+
+        def remembered(item: Any, today: Any) -> Status:
+            key = key_of(item)
+            try:
+                return memo[key]
+            except KeyError:
+                keep = len(memo) < _MEMO
+            except TypeError:  # a value that cannot be hashed: never remembered
+                keep = False
+            status = where(item, today)
+            if keep:
+                memo[key] = status
+            return status
+        return remembered
+
     def _item_leaf(self, leaf: CLeaf) -> CondFn:
-        """A filter's comparison, called as ``fn(item, today)``; absent fields are unknown."""
+        """A filter's comparison, called as ``fn(item, today)``; absent fields are unknown.
+
+        The status of an item's field is a function of the field's value alone, so it is
+        remembered per value (at most :data:`_MEMO` values per comparison, then computed
+        each time): list items mostly repeat a few sectors, contracts and flags.
+        """
+        found = self._leaf_fns.get(leaf)
+        if found is not None:
+            return found
         status = value_status(leaf)
         if not isinstance(leaf.input, ItemField):  # `submitted_date`, read from the applicant
-            return lambda item, today: status(today)
+            fn: CondFn = lambda item, today: status(today)  # noqa: E731
+            self._leaf_fns[leaf] = fn
+            return fn
         field, currency = leaf.input.field, self.currency
+        memo: dict[object, Status] = {}
+        dotted = "." in field
 
         def read(item: Any, today: Any) -> Status:
-            value, _ = _scalar(_get(item, field), currency)
-            return "unknown" if value is None else status(value)
+            raw = _get(item, field) if dotted else getattr(item, field)
+            try:
+                return memo[raw]
+            except KeyError:
+                keep = len(memo) < _MEMO
+            except TypeError:  # not hashable: never remembered
+                keep = False
+            value, _ = _scalar(raw, currency)
+            result: Status = "unknown" if value is None else status(value)
+            if keep:
+                memo[raw] = result
+            return result
+        self._leaf_fns[leaf] = read
         return read
 
     def _filter_missing(self, item: Any, path: str, today: Value) -> tuple[list[str], list[str]]:
         """The fields that leave an item's filter unknown (worked out only when it is)."""
+        assert self.spec.where is not None
+        key_of = self._key_of
+        if key_of is not None:  # a function of the fields' values: remembered per values
+            try:
+                key = key_of(item)
+                found = self._missing_memo.get(key)
+            except TypeError:  # a value that cannot be hashed
+                key = found = None
+            if found is None:
+                found = self._missing_fields(item, today)
+                if key is not None and len(self._missing_memo) < _MEMO:
+                    self._missing_memo[key] = found
+            names, notes = found
+            return [f"{path}.{name}" for name in names], list(notes)
+        names, notes = self._missing_fields(item, today)
+        return [f"{path}.{name}" for name in names], list(notes)
+
+    def _missing_fields(self, item: Any, today: Value) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The item fields that leave its filter unknown, and notes on why, once per item."""
         assert self.spec.where is not None
         notes: list[str] = []
         for name in self.where_fields:
@@ -263,29 +369,30 @@ class _Measure:
 
         def leaf(cond: CLeaf) -> Status:
             return self._item_leaf(cond)(item, today)
-        missing = [f"{path}.{part.input.field}" for part in
-                   unknown_parts(self.spec.where, leaf, {})
+        missing = [part.input.field for part in unknown_parts(self.spec.where, leaf, {})
                    if isinstance(part, CLeaf) and isinstance(part.input, ItemField)]
-        return list(dict.fromkeys(missing)), notes
+        return tuple(dict.fromkeys(missing)), tuple(notes)
 
     def value(self, applicant: Applicant, today: Value) -> Value:
         m = self.spec
         items: Sequence[Any] | None = getattr(applicant, m.over)
         if items is None:
-            return Value(lo=0, missing=(m.over,))
+            return self._absent
+        if not items:
+            return _ZERO
         window = None
         if m.within is not None:
-            day = dt.date.fromordinal(int(today.lo or 0))
-            window = (window_day(day, m.within[0]), window_day(day, m.within[1]))
+            window = self._window(int(today.lo or 0))
         lo: _Bound = 0
         hi: _Bound = 0
         missing: list[str] = []
         notes: list[str] = []
+        where = self.where
         for i, item in enumerate(items):
-            path = f"{m.over}[{i}]"
-            status: Status = "met" if self.where is None else self.where(item, today)
+            status: Status = "met" if where is None else where(item, today)
             if status == "unmet":
                 continue
+            path = f"{m.over}[{i}]"
             item_missing, item_notes = (self._filter_missing(item, path, today)
                                         if status == "unknown" else ([], []))
             share: tuple[int, int] | None = None
@@ -307,8 +414,21 @@ class _Measure:
                 v_hi = max(0, v_hi) if v_hi is not None else None
             lo = None if lo is None or v_lo is None else lo + v_lo
             hi = None if hi is None or v_hi is None else hi + v_hi
+        if type(lo) is int and lo == hi and not missing and not notes:
+            return _exact(lo)
         return Value(lo=lo, hi=hi, missing=tuple(dict.fromkeys(missing)),
                      notes=tuple(dict.fromkeys(notes)))
+
+    def _window(self, today: int) -> tuple[int, int]:
+        """The measure's window for a submission day (remembered for :data:`_MEMO` days)."""
+        found = self._windows.get(today)
+        if found is None:
+            assert self.spec.within is not None
+            day = dt.date.fromordinal(today)
+            found = (window_day(day, self.spec.within[0]), window_day(day, self.spec.within[1]))
+            if len(self._windows) < _MEMO:
+                self._windows[today] = found
+        return found
 
     def _item(self, item: Any, path: str, share: tuple[int, int] | None, missing: list[str]
               ) -> _Interval:
@@ -374,6 +494,34 @@ def _plugin(applicant: Applicant, spec: PluginInput) -> Value:
 Reader = Callable[[Applicant, Value], Value]
 
 
+class InputValues(Mapping[Input, Value]):
+    """An applicant's input values, held by position in the call's ``inputs``.
+
+    Readable by input like a dict (explanations, the verifier); backends read the list
+    (``by_position``) by index, which spares hashing an input per comparison.
+    """
+
+    __slots__ = ("_index", "by_position", "inputs")
+
+    def __init__(self, inputs: tuple[Input, ...], index: Mapping[Input, int],
+                 by_position: list[Value]) -> None:
+        self.inputs = inputs
+        self._index = index
+        self.by_position = by_position
+
+    def __getitem__(self, key: Input) -> Value:
+        return self.by_position[self._index[key]]
+
+    def __iter__(self) -> Iterator[Input]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        return f"InputValues({dict(self)!r})"
+
+
 class InputReader:
     """Reads every input of one compiled call from an applicant (prepared once per call)."""
 
@@ -383,6 +531,8 @@ class InputReader:
         measures = {m.name: _Measure(m, pack.currency) for m in pack.measures}
         self._readers: tuple[tuple[Input, Reader], ...] = tuple(
             (spec, self._reader(spec, measures)) for spec in pack.inputs)
+        self._index = {spec: i for i, spec in enumerate(pack.inputs)}
+        self._fns = tuple(read for _, read in self._readers)
 
     def _reader(self, spec: Input, measures: Mapping[str, _Measure]) -> Reader:
         currency = self.pack.currency
@@ -424,7 +574,8 @@ class InputReader:
         day = applicant.submitted_at.astimezone(self.zone).date().toordinal()
         return Value(lo=day, hi=day)
 
-    def read(self, applicant: Applicant) -> dict[Input, Value]:
+    def read(self, applicant: Applicant) -> InputValues:
         """Every input of the call for one applicant."""
         today = self.today(applicant)
-        return {spec: read(applicant, today) for spec, read in self._readers}
+        return InputValues(self.pack.inputs, self._index,
+                           [read(applicant, today) for read in self._fns])

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fundrules.policies.ir import CompiledPack, Input, Status
+from fundrules.policies.ir import CompiledPack, Input, LeafInput, Status
+from fundrules.runtime.facts import InputValues
 from fundrules.runtime.semantics import CondFn, Value, input_cond, trace_order
 
 __all__ = ["PythonBackend", "PythonRunner"]
+
+_TRACES = 1024  # traces remembered per call, by the statuses that give them
 
 
 class PythonRunner:
@@ -22,15 +25,28 @@ class PythonRunner:
 
     def __init__(self, call: CompiledPack) -> None:
         self._call = call
+        self._inputs = call.inputs
+        position: dict[LeafInput, int] = {spec: i for i, spec in enumerate(call.inputs)}
+        # comparisons read the values by the input's position: no hashing at run time
         self._rules: tuple[tuple[str, CondFn], ...] = tuple(
-            (r.id, input_cond(r.cond)) for r in call.rules)
+            (r.id, input_cond(r.cond, position)) for r in call.rules)
+        self._traces: dict[tuple[Status, ...], tuple[str, ...]] = {}
 
     def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], list[str]]:
         """Every rule's status (by rule id), and the rule ids in firing order."""
+        ordered = (values.by_position if isinstance(values, InputValues)
+                   and values.inputs is self._inputs else [values[s] for s in self._inputs])
         statuses: dict[str, Status] = {}
         for rule_id, fn in self._rules:
-            statuses[rule_id] = fn(values, statuses)
-        return statuses, trace_order(self._call, statuses)
+            statuses[rule_id] = fn(ordered, statuses)
+        # the trace is a function of the statuses alone (inserted in compiled order here)
+        key = tuple(statuses.values())
+        trace = self._traces.get(key)
+        if trace is None:
+            trace = tuple(trace_order(self._call, statuses))
+            if len(self._traces) < _TRACES:
+                self._traces[key] = trace
+        return statuses, list(trace)
 
 
 class PythonBackend:

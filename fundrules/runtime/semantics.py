@@ -190,6 +190,11 @@ def _outcome(quantifier: Quantifier, tests: tuple[tuple[Test, Any], ...]) -> Val
     checks = tuple(_test(t, c) for t, c in tests)
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:  # `==` and `!=` on an interval: both bounds
+        first, second = checks
+        if quantifier == "all":
+            return lambda value: first(value) and second(value)
+        return lambda value: first(value) or second(value)
     if quantifier == "all":
         return lambda value: all(check(value) for check in checks)
     return lambda value: any(check(value) for check in checks)
@@ -203,10 +208,29 @@ def value_status(leaf: CLeaf) -> Callable[[Value], Status]:
     compiled comparison itself (immutable pack data, never applicant data).
     """
     (mq, mt), (uq, ut) = comparison(leaf)
+    if len(mt) == 1 and len(ut) == 1:  # one test each way (every numeric order, `==`, `!=`)
+        return _single(mt[0], ut[0])
     met, unmet = _outcome(mq, mt), _outcome(uq, ut)
 
     def status(value: Value) -> Status:
         return "met" if met(value) else "unmet" if unmet(value) else "unknown"
+    return status
+
+
+def _single(met: tuple[Test, Any], unmet: tuple[Test, Any]) -> Callable[[Value], Status]:
+    """A comparison decided by one test each way, flattened into one function."""
+    (m_test, m_const), (u_test, u_const) = met, unmet
+    m_get, m_rel = operator.attrgetter(m_test.side), _RELATIONS[m_test.rel]
+    u_get, u_rel = operator.attrgetter(u_test.side), _RELATIONS[u_test.rel]
+
+    def status(value: Value) -> Status:
+        side = m_get(value)
+        if side is not None and m_rel(side, m_const):
+            return "met"
+        side = u_get(value)
+        if side is not None and u_rel(side, u_const):
+            return "unmet"
+        return "unknown"
     return status
 
 
@@ -262,9 +286,19 @@ def _input_leaf(leaf: CLeaf) -> CondFn:
     return lambda values, statuses: status(values[key])
 
 
-def input_cond(cond: Cond) -> CondFn:
-    """A rule's condition over input Values, composed once (the python backend's form)."""
-    return compile_cond(cond, _input_leaf)
+def input_cond(cond: Cond, position: Mapping[LeafInput, int] | None = None) -> CondFn:
+    """A rule's condition over input Values, composed once (the python backend's form).
+
+    With ``position`` (each input's index in the call's ``inputs``), the condition reads
+    ``values`` as a sequence by index, without hashing an input per comparison.
+    """
+    if position is None:
+        return compile_cond(cond, _input_leaf)
+
+    def positional(leaf: CLeaf) -> CondFn:
+        status, index = value_status(leaf), position[leaf.input]
+        return lambda values, statuses: status(values[index])
+    return compile_cond(cond, positional)
 
 
 LeafStatus: TypeAlias = Callable[[CLeaf], Status]
