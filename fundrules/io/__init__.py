@@ -5,7 +5,14 @@ objects or located :class:`~fundrules.ApplicantError`\\ s; nothing here decides.
 """
 
 from fundrules.io._applicants import APPLICANT_LIMITS, read_applicant, strict_json
-from fundrules.io._inputs import MAX_LINE_BYTES, Input, InputSource, Where, parse_input
+from fundrules.io._inputs import (
+    MAX_LINE_BYTES,
+    MAX_LINE_VALUES,
+    Input,
+    InputSource,
+    Where,
+    parse_input,
+)
 
-__all__ = ["APPLICANT_LIMITS", "MAX_LINE_BYTES", "Input", "InputSource", "Where",
-           "parse_input", "read_applicant", "strict_json"]
+__all__ = ["APPLICANT_LIMITS", "MAX_LINE_BYTES", "MAX_LINE_VALUES", "Input", "InputSource",
+           "Where", "parse_input", "read_applicant", "strict_json"]

@@ -29,8 +29,6 @@ _CHUNK_CHARS = 4 * 1024 * 1024
 
 
 
-
-
 def default_jobs() -> int:
     """The number of cores this process may use."""
     try:
@@ -55,28 +53,40 @@ def _chunks(inputs: Iterable[Input]) -> Iterator[list[Input]]:
 def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,
                     backend: BackendName = "durable", lang: str | None = None,
                     jobs: int | None = 1,
-                    keep_applicants: bool = False) -> Iterator[BatchResult]:
+                    keep_applicants: bool = False,
+                    timeout: float | None = None) -> Iterator[BatchResult]:
     """Decide every input against every pack, yielding one result per input, in order.
 
     ``jobs`` processes share the work (``None`` = every core; with 1, or when the input
     fits in one chunk, no process is started). Memory stays bounded: inputs are read
     as results are consumed. With ``keep_applicants`` each result carries the validated
-    applicant (allocation needs it).
+    applicant (allocation needs it). ``timeout`` (seconds, default none) limits each
+    input: one that takes longer gets a ``decision-timeout`` failure for every pack and
+    the batch goes on (its worker process is replaced; in this process, the limit needs
+    the main thread, where SIGALRM is used, and is not applied elsewhere).
     """
     jobs = default_jobs() if jobs is None else jobs
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise InvalidArgument([Diagnostic(
             "invalid-argument", f"jobs must be a whole number of 1 or more, not {jobs!r}",
             hint="pass jobs=1 (one process), jobs=N, or jobs=None (every core)", path="jobs")])
+    if timeout is not None and (isinstance(timeout, bool)
+                                or not isinstance(timeout, int | float)
+                                or not 0 < timeout < 1e6):
+        raise InvalidArgument([Diagnostic(
+            "invalid-argument", f"timeout must be a number of seconds above 0, not "
+            f"{timeout!r}", hint="pass timeout=60 (seconds), or timeout=None (no limit)",
+            path="timeout")])
     chunks = _chunks(inputs)
     head = [c for c in (next(chunks, None), next(chunks, None)) if c]
     initargs = (tuple(packs), backend, lang, keep_applicants)
     if jobs == 1 or len(head) < 2:
-        worker = Worker(*initargs)
+        worker = Worker(*initargs, timeout=timeout)
         for chunk in itertools.chain(head, chunks):  # streams: never the whole input
             yield from worker.run(chunk)
         return
-    for results in run_in_processes(itertools.chain(head, chunks), jobs, initargs, len(packs)):
+    for results in run_in_processes(itertools.chain(head, chunks), jobs, initargs, len(packs),
+                                    timeout):
         yield from results
 
 
