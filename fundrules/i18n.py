@@ -34,6 +34,7 @@ UI: dict[str, dict[str, str]] = {
     "criteria": {"en": "criteria", "fr": "critères", "it": "criteri", "es": "criterios"},
     "missing": {"en": "missing", "fr": "manquant", "it": "mancante", "es": "falta"},
     "source": {"en": "source", "fr": "source", "it": "fonte", "es": "fuente"},
+    "note": {"en": "note", "fr": "remarque", "it": "nota", "es": "nota"},
     "none": {"en": "none", "fr": "aucune", "it": "nessuno", "es": "ninguna"},
     "unknown": {"en": "unknown", "fr": "inconnu", "it": "sconosciuto", "es": "desconocido"},
     "true": {"en": "yes", "fr": "oui", "it": "sì", "es": "sí"},
