@@ -14,7 +14,7 @@ import argparse
 import collections
 import contextlib
 import dataclasses
-import json
+import functools
 import os
 import sys
 import time
@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from fundrules.api import Engine
 from fundrules.backends import BackendName
+from fundrules.batch import record_lines, render_inputs, render_records
 from fundrules.cli._common import (
     ExitCode,
     add_engine_options,
@@ -41,7 +42,7 @@ from fundrules.cli._resume import Done, ResumeError, read_done, skip_done
 from fundrules.errors import FundrulesError
 from fundrules.i18n import printable
 from fundrules.io import Input, InputSource
-from fundrules.parallel import BatchResult, Failure, default_jobs, evaluate_inputs
+from fundrules.parallel import BatchResult, Failure, default_jobs
 from fundrules.policies.pack import Pack
 
 __all__ = [
@@ -150,21 +151,6 @@ def progress_bar(source: InputSource, stream: TextIO | None = None
         out.flush()
 
 
-def record_lines(result: BatchResult, pack_ids: Sequence[str]) -> list[str]:
-    """The JSON Lines records of one input: one per pack, ``decision`` or ``error``."""
-    where = json.dumps(result.at, ensure_ascii=False)
-    lines = []
-    for pack_id, outcome in zip(pack_ids, result.results, strict=True):
-        head = f'{{"{result.where}":{where},"pack":{json.dumps(pack_id)},'
-        if isinstance(outcome, Failure):
-            body = json.dumps({"diagnostics": [d.as_dict() for d in outcome.diagnostics]},
-                              ensure_ascii=False, separators=(",", ":"))
-            lines.append(f'{head}"error":{body}}}')
-        else:
-            lines.append(f'{head}"decision":{outcome.model_dump_json()}}}')
-    return lines
-
-
 _COLUMNS = ("eligible", "ineligible", "incomplete", "error")
 
 
@@ -182,9 +168,13 @@ class BatchSummary:
 
     def add(self, result: BatchResult) -> None:
         """Count one input."""
+        self.add_outcomes(tuple("error" if isinstance(o, Failure) else o.outcome
+                                for o in result.results))
+
+    def add_outcomes(self, outcomes: Sequence[str]) -> None:
+        """Count one input by its outcome per pack (``error`` for an error record)."""
         self.inputs += 1
-        for pack_id, outcome in zip(self.packs, result.results, strict=True):
-            key = "error" if isinstance(outcome, Failure) else outcome.outcome
+        for pack_id, key in zip(self.packs, outcomes, strict=True):
             self.counts.setdefault(pack_id, collections.Counter())[key] += 1
 
     def errors(self) -> int:
@@ -206,9 +196,7 @@ class BatchSummary:
 
     def add_done(self, done: Done) -> None:
         """Count one input whose records were already written (``--resume``)."""
-        self.inputs += 1
-        for pack_id, outcome in zip(self.packs, done.outcomes, strict=True):
-            self.counts.setdefault(pack_id, collections.Counter())[outcome] += 1
+        self.add_outcomes(done.outcomes)
 
 
 def run_batch(source: InputSource, packs: Sequence[Pack], out: TextIO, *,
@@ -226,10 +214,11 @@ def run_batch(source: InputSource, packs: Sequence[Pack], out: TextIO, *,
     """
     summary = summary or BatchSummary(tuple(p.id for p in packs))
     todo = iter(source) if inputs is None else inputs
-    for result in evaluate_inputs(todo, packs, backend=backend, lang=lang, jobs=jobs,
-                                  timeout=timeout):
-        out.write("\n".join(record_lines(result, summary.packs)) + "\n")
-        summary.add(result)
+    render = functools.partial(render_records, summary.packs)  # in the workers
+    for text, outcomes in render_inputs(todo, packs, render, backend=backend, lang=lang,
+                                        jobs=jobs, timeout=timeout):
+        out.write(text)
+        summary.add_outcomes(outcomes)
         if progress is not None:
             progress(summary.inputs)
     summary.blank_lines = source.blank_lines

@@ -23,7 +23,7 @@ from typing import Any
 from fundrules.diagnostics import Diagnostic
 from fundrules.errors import EngineError
 from fundrules.io import Input
-from fundrules.parallel._worker import BatchResult, bug_failure, serve, timeout_failure
+from fundrules.parallel._worker import BatchResult, Render, bug_failure, serve, timeout_failure
 
 __all__ = ["GUARD_MESSAGE", "run_in_processes"]
 
@@ -138,7 +138,7 @@ class _Proc:
                                None if deadline is None else deadline - now + 0.001):
                 return True
 
-    def receive(self) -> list[BatchResult] | None:
+    def receive(self) -> list[Any] | None:
         """The answer to the current chunk, or ``None`` if the process died."""
         try:
             seq, results = self.conn.recv()
@@ -166,7 +166,7 @@ class _Workers:
     """The worker processes; a dead one is replaced and its chunk retried input by input."""
 
     def __init__(self, jobs: int, initargs: tuple[Any, ...], width: int,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None = None, render: Render = None) -> None:
         line = _unguarded_main_line()
         if line is not None:
             main_file = getattr(sys.modules["__main__"], "__file__", None)
@@ -181,12 +181,13 @@ class _Workers:
             # the server imports fundrules once; each worker (and each replacement) is a
             # fork of it, ready in milliseconds (no effect if the server already runs)
             self.context.set_forkserver_preload(["__main__", "fundrules.parallel._worker"])
-        self.initargs = initargs
+        self.initargs = (*initargs, render)
+        self.render = render
         self.width = width
         self.timeout = timeout
         self.deaths = 0
         self.procs: list[_Proc] = []
-        self.procs = [_Proc(self.context, initargs) for _ in range(jobs)]
+        self.procs = [_Proc(self.context, self.initargs) for _ in range(jobs)]
 
     def replace(self, index: int, *, died: bool = True) -> _Proc:
         """A new process for a dead (or stopped) one.
@@ -204,18 +205,24 @@ class _Workers:
         self.procs[index] = _Proc(self.context, self.initargs)
         return self.procs[index]
 
-    def answered(self, answer: list[BatchResult]) -> list[BatchResult]:
+    def answered(self, answer: list[Any]) -> list[Any]:
         self.deaths = 0
         return answer
 
-    def failed(self, item: Input, message: str) -> BatchResult:
-        return BatchResult(item.where, item.at, None, (bug_failure(message[:500]),) * self.width)
+    def made_here(self, result: BatchResult) -> Any:
+        """A result made in this process, rendered as the workers render theirs."""
+        return result if self.render is None else self.render(result)
 
-    def timed_out(self, item: Input) -> BatchResult:
+    def failed(self, item: Input, message: str) -> Any:
+        return self.made_here(BatchResult(item.where, item.at, None,
+                                          (bug_failure(message[:500]),) * self.width))
+
+    def timed_out(self, item: Input) -> Any:
         assert self.timeout is not None
-        return BatchResult(item.where, item.at, None, (timeout_failure(self.timeout),) * self.width)
+        return self.made_here(BatchResult(item.where, item.at, None,
+                                          (timeout_failure(self.timeout),) * self.width))
 
-    def stuck(self, index: int) -> list[BatchResult]:
+    def stuck(self, index: int) -> list[Any]:
         """End a worker past the time limit: its input times out, the rest are redone."""
         proc = self.procs[index]
         assert proc.job is not None
@@ -227,9 +234,9 @@ class _Workers:
         return [*self.isolate(index, chunk[:at]), self.timed_out(chunk[at]),
                 *self.isolate(index, chunk[at + 1:])]
 
-    def isolate(self, index: int, chunk: list[Input]) -> list[BatchResult]:
+    def isolate(self, index: int, chunk: list[Input]) -> list[Any]:
         """Decide a chunk that killed its worker or could not be sent, one input at a time."""
-        out: list[BatchResult] = []
+        out: list[Any] = []
         for item in chunk:
             proc = self.procs[index]
             try:
@@ -258,15 +265,16 @@ class _Workers:
 
 
 def run_in_processes(chunks: Iterator[list[Input]], jobs: int, initargs: tuple[Any, ...],
-                     width: int, timeout: float | None = None) -> Iterator[list[BatchResult]]:
+                     width: int, timeout: float | None = None,
+                     render: Render = None) -> Iterator[list[Any]]:
     """Chunks' results in input order, from ``jobs`` processes, few chunks held at once.
 
     With ``timeout`` (seconds), an input that takes longer gets a ``decision-timeout``
-    result and its worker is replaced.
+    result and its worker is replaced. With ``render``, results are rendered by it.
     """
-    workers = _Workers(jobs, initargs, width, timeout)
+    workers = _Workers(jobs, initargs, width, timeout, render)
     feed = enumerate(chunks)
-    results: dict[int, list[BatchResult]] = {}
+    results: dict[int, list[Any]] = {}
     next_out = 0
     exhausted = False
     try:

@@ -9,8 +9,9 @@ import dataclasses
 import signal
 import threading
 import time
-from collections.abc import Iterator, MutableSequence, Sequence
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from multiprocessing.connection import Connection
+from typing import Any
 
 from fundrules.backends import BackendName, backend_named
 from fundrules.diagnostics import Diagnostic
@@ -26,7 +27,8 @@ from fundrules.policies.pack import Pack
 from fundrules.runtime.evaluation import PreparedPack
 from fundrules.schema import Applicant, Decision
 
-__all__ = ["BatchResult", "Failure", "Worker", "bug_failure", "serve", "timeout_failure"]
+__all__ = ["BatchResult", "Failure", "Render", "Worker", "bug_failure", "serve",
+           "timeout_failure"]
 
 _ERRORS: dict[str, type[FundrulesError]] = {
     cls.__name__: cls for cls in (ApplicantError, EngineError, PackError, UnknownPackError)
@@ -58,6 +60,11 @@ class BatchResult:
     at: int | str
     applicant: Applicant | None
     results: tuple[Decision | Failure, ...]
+
+
+#: What a worker does to each result before sending it back (``None``: send it as it is).
+#: Must be picklable: a module-level function, or a ``functools.partial`` of one.
+Render = Callable[[BatchResult], Any] | None
 
 
 def bug_failure(message: str) -> Failure:
@@ -193,10 +200,12 @@ class Worker:
 
 
 def serve(conn: Connection, progress: MutableSequence[float], packs: Sequence[Pack],
-          backend: BackendName, lang: str | None, keep: bool) -> None:
+          backend: BackendName, lang: str | None, keep: bool, render: Render = None) -> None:
     """A worker process: prepare the packs once, then decide chunks until told to stop.
 
     The parent watches ``progress`` and ends this process when one input takes too long.
+    With ``render``, each result is rendered here (e.g. to its JSON records), so that the
+    parent receives small strings rather than objects to unpickle.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     worker = Worker(packs, backend, lang, keep, progress=progress)
@@ -208,4 +217,5 @@ def serve(conn: Connection, progress: MutableSequence[float], packs: Sequence[Pa
         if message is None:
             return
         seq, chunk = message
-        conn.send((seq, worker.run(chunk)))
+        results = worker.run(chunk)
+        conn.send((seq, results if render is None else [render(r) for r in results]))

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+import fundrules.batch._records
 import fundrules.cli._batch
 import fundrules.parallel._worker
 from fundrules import Engine
@@ -97,7 +98,7 @@ def test_out_inside_an_input_folder_or_a_packs_path_is_refused(
 
 def _interrupt_after(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
     """Make the batch's evaluation raise KeyboardInterrupt after ``n`` results (Ctrl-C)."""
-    real = fundrules.cli._batch.evaluate_inputs
+    real = fundrules.cli._batch.render_inputs
 
     def stopping(*args: Any, **kwargs: Any) -> Iterator[Any]:
         for done, result in enumerate(real(*args, **kwargs)):
@@ -105,7 +106,7 @@ def _interrupt_after(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
                 raise KeyboardInterrupt
             yield result
 
-    monkeypatch.setattr(fundrules.cli._batch, "evaluate_inputs", stopping)
+    monkeypatch.setattr(fundrules.cli._batch, "render_inputs", stopping)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -317,14 +318,14 @@ def test_a_full_disk_keeps_the_previous_output(tmp_path: Path,
     source.write_text("".join(json.dumps(a) + "\n" for a in synthesize(200, 2, "ES")))
     out = tmp_path / "out.jsonl"
     out.write_text("previous\n")
-    real = fundrules.cli._batch.record_lines
+    real = fundrules.batch._records.record_lines
 
     def disk_fills(result: Any, packs: Any) -> list[str]:
         if result.at == 150:
             raise OSError(28, "No space left on device")
         return real(result, packs)
 
-    monkeypatch.setattr(fundrules.cli._batch, "record_lines", disk_fills)
+    monkeypatch.setattr(fundrules.batch._records, "record_lines", disk_fills)
     assert main(["batch", str(source), "--pack", "es-academia-netflix", "--jobs", "1",
                  "--out", str(out)]) == ExitCode.OUTPUT_FAILED
     err = capsys.readouterr().err
