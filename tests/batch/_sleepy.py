@@ -27,3 +27,10 @@ class Sleepy(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self.fields)
+
+
+def outcome_of(result: Any) -> tuple[str, Any, str]:
+    """A render function for ``render_inputs``: (where, at, outcome or error code)."""
+    (outcome,) = result.results
+    code = outcome.diagnostics[0].code if hasattr(outcome, "diagnostics") else outcome.outcome
+    return result.where, result.at, code

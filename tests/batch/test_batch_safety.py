@@ -24,10 +24,17 @@ import fundrules.batch._records
 import fundrules.cli._batch
 import fundrules.parallel._worker
 from fundrules import Engine
-from fundrules.batch import Failure, Input, InputSource, evaluate_inputs, synthesize
+from fundrules.batch import (
+    Failure,
+    Input,
+    InputSource,
+    evaluate_inputs,
+    render_inputs,
+    synthesize,
+)
 from fundrules.cli import ExitCode, main
 from fundrules.io import MAX_LINE_BYTES, MAX_LINE_VALUES
-from tests.batch._sleepy import Sleepy
+from tests.batch._sleepy import Sleepy, outcome_of
 from tests.batch.conftest import write_population
 
 PACKS = ["it-ifc-netflix", "fr-netflix-audiens"]
@@ -273,6 +280,32 @@ def test_cli_timeout_gives_the_stuck_line_an_error_record(
     assert [("error" in r) for r in records] == [False, False, True, False, False, False]
     assert records[2]["error"]["diagnostics"][0]["code"] == "decision-timeout"
     assert "5 error" not in capsys.readouterr().err
+
+
+class _KillsItsWorker(dict[str, Any]):
+    """Unpickling it ends the worker process at once, as a crash in native code would."""
+
+    def __reduce__(self) -> Any:
+        return (os._exit, (3,))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_render_inputs_renders_every_result_in_the_workers_and_here(jobs: int) -> None:
+    """What the workers send back is rendered; so are the failures the parent makes."""
+    people: list[Any] = list(synthesize(300, 4, "ES"))
+    items = [Input("item", i, p) for i, p in enumerate(people)]
+    if jobs > 1:
+        items[70] = Input("item", 70, _KillsItsWorker(people[70]))  # failure made here
+    items[200] = Input("item", 200, Sleepy(people[200], 60))
+    pack = Engine().pack("es-academia-netflix")
+    rendered = list(render_inputs(items, [pack], outcome_of, jobs=jobs, timeout=0.5))
+    plain = list(evaluate_inputs(items[:60], [pack]))
+    assert rendered[:60] == [outcome_of(r) for r in plain]
+    assert [r[1] for r in rendered] == list(range(300))
+    codes = {r[2] for r in rendered}
+    assert codes - {"eligible", "ineligible", "incomplete"} == (
+        {"engine-failure", "decision-timeout"} if jobs > 1 else {"decision-timeout"})
+    assert rendered[200][2] == "decision-timeout"
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "soon"])
