@@ -53,6 +53,7 @@ CODES: dict[str, str] = {
     "name-shadowed": "a parameter, fact or measure has the name of another name it hides",
     "engine-limit": "the pack exceeds a limit of the rules engine",
     "engine-failure": "the rules engine failed on an applicant (a fundrules bug: report it)",
+    "decision-timeout": "deciding one input of a batch took longer than its time limit",
     # applicants and packs at run time
     "applicant-invalid": "an applicant does not match the applicant schema",
     "json-syntax": "a line of a JSON Lines input is not valid JSON",

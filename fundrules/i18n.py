@@ -11,7 +11,7 @@ from typing import Literal, get_args
 from fundrules.diagnostics import Diagnostic
 from fundrules.errors import InvalidArgument
 
-__all__ = ["FIELD_WORDS", "ITEM_WORDS", "LANGS", "UI", "Lang", "check_lang", "say"]
+__all__ = ["FIELD_WORDS", "ITEM_WORDS", "LANGS", "UI", "Lang", "check_lang", "printable", "say"]
 
 #: The languages of packs, explanations and the command line.
 Lang = Literal["en", "fr", "it", "es"]
@@ -34,6 +34,7 @@ UI: dict[str, dict[str, str]] = {
     "criteria": {"en": "criteria", "fr": "critères", "it": "criteri", "es": "criterios"},
     "missing": {"en": "missing", "fr": "manquant", "it": "mancante", "es": "falta"},
     "source": {"en": "source", "fr": "source", "it": "fonte", "es": "fuente"},
+    "note": {"en": "note", "fr": "remarque", "it": "nota", "es": "nota"},
     "none": {"en": "none", "fr": "aucune", "it": "nessuno", "es": "ninguna"},
     "unknown": {"en": "unknown", "fr": "inconnu", "it": "sconosciuto", "es": "desconocido"},
     "true": {"en": "yes", "fr": "oui", "it": "sì", "es": "sí"},
@@ -229,3 +230,23 @@ def say(key: str, lang: str, **values: object) -> str:
     """The text of ``key`` in ``lang`` (English when missing), with ``{values}`` filled in."""
     texts = UI[key]
     return texts.get(lang, texts["en"]).format(**values)
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))
+            if c not in (0x09, 0x0A)}
+_CONTROL.update({0x0D: "\\r", 0x1B: "\\x1b"})
+_CONTROL.update({c: f"\\u{c:04x}" for c in (0x2028, 0x2029, 0x200E, 0x200F, 0x202A, 0x202B,
+                                              0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068,
+                                              0x2069)})
+
+
+def printable(text: str) -> str:
+    r"""``text`` safe to print on a terminal: control characters written as escapes.
+
+    Applicant and pack text reaches text outputs (``evaluate``, ``explain``, the batch
+    summary); an escape sequence in it (``"\x1b[31m"``) would otherwise drive the reader's
+    terminal. Every C0 and C1 control character but tab and newline, and the Unicode
+    line separators and bidirectional overrides, become ``\xNN`` / ``\uNNNN``; all other
+    text (accents, any script) is kept as it is.
+    """
+    return text.translate(_CONTROL)

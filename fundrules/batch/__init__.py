@@ -15,9 +15,16 @@ from fundrules.batch._allocation import (
     monthly_need,
 )
 from fundrules.batch._impact import OUTCOMES, CriterionChange, Flip, Impact, impact
+from fundrules.batch._records import record_lines, render_records
 from fundrules.batch._synth import COUNTRIES, synthesize, synthesize_lines
 from fundrules.io import MAX_LINE_BYTES, Input, InputSource, Where
-from fundrules.parallel import BatchResult, Failure, default_jobs, evaluate_inputs
+from fundrules.parallel import (
+    BatchResult,
+    Failure,
+    default_jobs,
+    evaluate_inputs,
+    render_inputs,
+)
 
 __all__ = [
     "COUNTRIES",
@@ -40,6 +47,9 @@ __all__ = [
     "evaluate_inputs",
     "impact",
     "monthly_need",
+    "record_lines",
+    "render_inputs",
+    "render_records",
     "synthesize",
     "synthesize_lines",
 ]

@@ -111,13 +111,15 @@ def _where(where: str, at: int | str) -> str:
 
 def impact(old: Pack, new: Pack, population: Iterable[Input], *,
            backend: BackendName = "durable", lang: str | None = None, jobs: int | None = 1,
-           sample: int = 10, budget: Decimal | int | str | None = None) -> Impact:
+           sample: int = 10, budget: Decimal | int | str | None = None,
+           timeout: float | None = None) -> Impact:
     """Decide ``population`` under ``old`` and ``new`` (the same pack id) and compare.
 
     ``population`` is any iterable of :class:`~fundrules.batch.Input` (an
     :class:`~fundrules.batch.InputSource`, for one); ``jobs`` processes share the work.
     Inputs that are invalid under both packs are counted in ``invalid``, not as flips.
-    ``budget`` overrides both packs' budgets, so that only the rules differ.
+    ``budget`` overrides both packs' budgets, so that only the rules differ. ``timeout``
+    limits each input (see :func:`~fundrules.batch.evaluate_inputs`).
     """
     if old.id != new.id:
         raise UnknownPackError([Diagnostic(
@@ -130,6 +132,7 @@ def impact(old: Pack, new: Pack, population: Iterable[Input], *,
     flipped: list[Flip] = []
     inputs = invalid = award_changes = 0
     for result in evaluate_inputs(population, [old, new], backend=backend, lang=lang,
+                                  timeout=timeout,
                                   jobs=jobs, keep_applicants=True):
         inputs += 1
         was, now = result.results

@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
     def pairs(progress: Any) -> Iterator[tuple[Decision, Applicant]]:
         nonlocal invalid
         results = evaluate_inputs(source, [pack], backend=backend_of(engine), lang=args.lang,
-                                  jobs=args.jobs, keep_applicants=True)
+                                  jobs=args.jobs, keep_applicants=True,
+                                  timeout=args.timeout)
         for done, result in enumerate(results, 1):
             (outcome,) = result.results
             if progress is not None:

@@ -1,9 +1,11 @@
-"""``fundrules batch INPUT --pack ID... [--out FILE] [--jobs N] [--lang L]``.
+"""``fundrules batch INPUT --pack ID... [--out FILE [--resume]] [--jobs N] [--timeout S]``.
 
 The records (one JSON line per input and pack) and the summary are this command's
-output format; :mod:`fundrules.batch` does the reading and the processes. Also the
-helpers ``allocate`` and ``diff`` share with it: ``--jobs``, the progress bar (on
-stderr, only when stderr is a terminal), and a quiet exit when stdout is closed early.
+output format; :mod:`fundrules.batch` does the reading and the processes. ``--out`` is
+written safely (:mod:`fundrules.cli._output`), ``--resume`` continues an interrupted
+batch (:mod:`fundrules.cli._resume`). Also the helpers ``allocate`` and ``diff`` share
+with it: ``--jobs``, ``--timeout``, the progress bar (on stderr, only when stderr is a
+terminal), and a quiet exit when stdout is closed early.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import argparse
 import collections
 import contextlib
 import dataclasses
-import json
+import functools
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,6 +23,7 @@ from typing import Any, TextIO
 
 from fundrules.api import Engine
 from fundrules.backends import BackendName
+from fundrules.batch import record_lines, render_inputs, render_records
 from fundrules.cli._common import (
     ExitCode,
     add_engine_options,
@@ -27,12 +31,22 @@ from fundrules.cli._common import (
     engine_from,
     print_diagnostics,
 )
+from fundrules.cli._output import (
+    OUTPUT_ERRNOS,
+    OutputFile,
+    output_error,
+    same_as_an_input,
+    warn,
+)
+from fundrules.cli._resume import Done, ResumeError, read_done, skip_done
 from fundrules.errors import FundrulesError
-from fundrules.io import InputSource
-from fundrules.parallel import BatchResult, Failure, default_jobs, evaluate_inputs
+from fundrules.i18n import printable
+from fundrules.io import Input, InputSource
+from fundrules.parallel import BatchResult, Failure, default_jobs
 from fundrules.policies.pack import Pack
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "BatchSummary",
     "add_jobs_option",
     "add_parser",
@@ -54,10 +68,28 @@ def _jobs(text: str) -> int:
     return value
 
 
+#: Seconds one input may take before it is stopped (``--timeout``): milliseconds are usual.
+DEFAULT_TIMEOUT = 60.0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a number of seconds, not {text!r}") from None
+    if not 0 < value < 1e6:
+        raise argparse.ArgumentTypeError(f"must be above 0 (and below 1e6), not {text}")
+    return value
+
+
 def add_jobs_option(parser: argparse.ArgumentParser) -> None:
-    """``--jobs N``: worker processes (default: every core)."""
+    """``--jobs N``: worker processes (default: every core); ``--timeout SECONDS``."""
     parser.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                         help=f"worker processes (default: every core, here {default_jobs()})")
+    parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help="time limit per input: one that takes longer gets a "
+                        "`decision-timeout` error record and the batch goes on (default: "
+                        f"{DEFAULT_TIMEOUT:g})")
 
 
 def backend_of(engine: Engine) -> BackendName:
@@ -74,10 +106,15 @@ def add_parser(sub: Any) -> None:
         "per input and pack, in input order; an invalid input gets an error record and the "
         "batch goes on. A summary goes to stderr. Exit 0 when every input was decided, 1 "
         "when some were invalid, 2 when the batch could not run.")
-    p.add_argument("input", metavar="INPUT", help="JSON Lines file or folder of applicants")
+    p.add_argument("input", metavar="INPUT", help="JSON Lines file (.jsonl, .jsonl.gz), `-` "
+                   "for standard input, or a folder of applicant files")
     p.add_argument("--pack", action="append", required=True, metavar="ID",
                    help="pack id (repeatable)")
-    p.add_argument("--out", metavar="FILE", help="write the records here (default: stdout)")
+    p.add_argument("--out", metavar="FILE", help="write the records here (default: stdout); "
+                   "written as FILE.partial, renamed to FILE when the batch is done")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted batch from the records already in "
+                   "FILE.partial (or FILE): same INPUT and --pack options")
     p.add_argument("--lang", choices=["fr", "en", "it", "es"], default=None,
                    help="language of the messages (default: English where available)")
     add_jobs_option(p)
@@ -114,21 +151,6 @@ def progress_bar(source: InputSource, stream: TextIO | None = None
         out.flush()
 
 
-def record_lines(result: BatchResult, pack_ids: Sequence[str]) -> list[str]:
-    """The JSON Lines records of one input: one per pack, ``decision`` or ``error``."""
-    where = json.dumps(result.at, ensure_ascii=False)
-    lines = []
-    for pack_id, outcome in zip(pack_ids, result.results, strict=True):
-        head = f'{{"{result.where}":{where},"pack":{json.dumps(pack_id)},'
-        if isinstance(outcome, Failure):
-            body = json.dumps({"diagnostics": [d.as_dict() for d in outcome.diagnostics]},
-                              ensure_ascii=False, separators=(",", ":"))
-            lines.append(f'{head}"error":{body}}}')
-        else:
-            lines.append(f'{head}"decision":{outcome.model_dump_json()}}}')
-    return lines
-
-
 _COLUMNS = ("eligible", "ineligible", "incomplete", "error")
 
 
@@ -146,9 +168,13 @@ class BatchSummary:
 
     def add(self, result: BatchResult) -> None:
         """Count one input."""
+        self.add_outcomes(tuple("error" if isinstance(o, Failure) else o.outcome
+                                for o in result.results))
+
+    def add_outcomes(self, outcomes: Sequence[str]) -> None:
+        """Count one input by its outcome per pack (``error`` for an error record)."""
         self.inputs += 1
-        for pack_id, outcome in zip(self.packs, result.results, strict=True):
-            key = "error" if isinstance(outcome, Failure) else outcome.outcome
+        for pack_id, key in zip(self.packs, outcomes, strict=True):
             self.counts.setdefault(pack_id, collections.Counter())[key] += 1
 
     def errors(self) -> int:
@@ -166,29 +192,93 @@ class BatchSummary:
             counts = self.counts.get(pack_id, collections.Counter())
             cells = [counts[c] for c in _COLUMNS] + [sum(counts[c] for c in _COLUMNS)]
             lines.append(f"  {pack_id:<{width}}  " + "  ".join(f"{n:>10}" for n in cells))
-        return "\n".join(lines)
+        return printable("\n".join(lines))
+
+    def add_done(self, done: Done) -> None:
+        """Count one input whose records were already written (``--resume``)."""
+        self.add_outcomes(done.outcomes)
 
 
 def run_batch(source: InputSource, packs: Sequence[Pack], out: TextIO, *,
               backend: BackendName = "durable", lang: str | None = None,
               jobs: int | None = None,
-              progress: Callable[[int], None] | None = None) -> BatchSummary:
+              progress: Callable[[int], None] | None = None,
+              timeout: float | None = None,
+              inputs: Iterator[Input] | None = None,
+              summary: BatchSummary | None = None) -> BatchSummary:
     """Decide every input of ``source`` against ``packs``, writing JSON Lines to ``out``.
 
-    ``progress`` is called with the number of inputs done after each one.
+    ``progress`` is called with the number of inputs done after each one. ``inputs`` (an
+    iterator over ``source`` whose first inputs were taken already) and ``summary`` (their
+    counts) continue a resumed batch.
     """
-    summary = BatchSummary(tuple(p.id for p in packs))
-    for result in evaluate_inputs(source, packs, backend=backend, lang=lang, jobs=jobs):
-        out.write("\n".join(record_lines(result, summary.packs)) + "\n")
-        summary.add(result)
+    summary = summary or BatchSummary(tuple(p.id for p in packs))
+    todo = iter(source) if inputs is None else inputs
+    render = functools.partial(render_records, summary.packs)  # in the workers
+    for text, outcomes in render_inputs(todo, packs, render, backend=backend, lang=lang,
+                                        jobs=jobs, timeout=timeout):
+        out.write(text)
+        summary.add_outcomes(outcomes)
         if progress is not None:
             progress(summary.inputs)
     summary.blank_lines = source.blank_lines
     return summary
 
 
+def _prepare_out(args: argparse.Namespace, packs: Sequence[Pack], inputs: Iterator[Input],
+                 summary: BatchSummary) -> OutputFile | None:
+    """The ``--out`` file, opened (continued with ``--resume``); ``None`` for stdout.
+
+    Raises :class:`ResumeError` or :class:`OSError`, with nothing written.
+    """
+    if not args.out:
+        if args.resume:
+            raise ResumeError("--resume needs --out FILE: the records of the interrupted "
+                              "batch are read from FILE.partial (or FILE)")
+        return None
+    overwritten = same_as_an_input(args.out, [args.input, *args.packs])
+    if overwritten is not None:
+        raise ResumeError(f"--out `{args.out}` is an input of this command (`{overwritten}`): "
+                          "writing it would destroy it; write the records somewhere else")
+    out = OutputFile(args.out)
+    if out.direct:
+        if args.resume:
+            raise ResumeError(f"--resume needs a regular file, and `{args.out}` is not one")
+        out.open()
+        return out
+    partial_exists = os.path.exists(out.partial)
+    if not args.resume:
+        if partial_exists:
+            raise ResumeError(f"`{out.partial}` holds the records of an interrupted batch: run "
+                              "the same command with --resume to continue it, or delete it to "
+                              "start again")
+        out.open()
+        return out
+    read_from = out.partial if partial_exists else args.out
+    if not os.path.exists(read_from):
+        warn("batch", f"--resume: neither `{out.partial}` nor `{args.out}` exists; starting "
+                      "from the first input")
+        out.open()
+        return out
+    with open(read_from, "rb") as fh:
+        done, size = read_done(fh, read_from, packs)
+    skip_done(inputs, done, read_from)
+    for record in done:
+        summary.add_done(record)
+    if not partial_exists:  # continue a copy: FILE stays as it is until the end
+        with open(args.out, "rb") as src, open(out.partial, "wb") as dst:
+            left = size
+            while left > 0 and (piece := src.read(min(left, 1 << 20))):
+                dst.write(piece)
+                left -= len(piece)
+    out.open(append_at=size)
+    warn("batch", f"--resume: {len(done)} inputs already decided in `{read_from}`; going on "
+                  "from the next")
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the batch; exit 0, 1 (some inputs invalid) or 2 (could not run)."""
+    """Run the batch; exit 0, 1 (some inputs invalid), 2 (could not run), 3 (cannot write)."""
     try:
         engine = engine_from(args)
         packs = [engine.pack(p) for p in dict.fromkeys(args.pack)]
@@ -197,23 +287,52 @@ def run(args: argparse.Namespace) -> int:
         print_diagnostics(exc.diagnostics)
         return ExitCode.BAD_INPUT
     started = time.monotonic()
+    summary = BatchSummary(tuple(p.id for p in packs))
+    inputs = iter(source)
     try:
-        out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
-    except OSError as exc:
-        print(f"fundrules batch: cannot write `{args.out}`: {exc.strerror}", file=sys.stderr)
+        out = _prepare_out(args, packs, inputs, summary)
+    except ResumeError as exc:
+        warn("batch", printable(str(exc)))
         return ExitCode.BAD_INPUT
+    except FundrulesError as exc:  # INPUT could not be read while skipping what was done
+        print_diagnostics(exc.diagnostics)
+        return ExitCode.BAD_INPUT
+    except OSError as exc:
+        warn("batch", f"cannot write `{args.out}`: {output_error(exc)}")
+        return ExitCode.OUTPUT_FAILED if exc.errno in OUTPUT_ERRNOS else ExitCode.BAD_INPUT
+    stream = sys.stdout if out is None else out.stream
+    assert stream is not None
     try:
         with progress_bar(source) as progress:
-            summary = run_batch(source, packs, out, backend=backend_of(engine),
-                                lang=args.lang, jobs=args.jobs, progress=progress)
+            summary = run_batch(source, packs, stream, backend=backend_of(engine),
+                                lang=args.lang, jobs=args.jobs, progress=progress,
+                                timeout=args.timeout, inputs=inputs, summary=summary)
+        if out is not None:
+            out.commit()
     except KeyboardInterrupt:
-        print("fundrules batch: interrupted; the output is incomplete", file=sys.stderr)
+        if out is not None:
+            out.close()
+            warn("batch", f"interrupted; {out.where()}; run the same command with --resume "
+                          "to continue")
+        else:
+            warn("batch", "interrupted; the output is incomplete")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return broken_pipe()
-    finally:
-        if out is not sys.stdout:
+    except FundrulesError as exc:  # INPUT became unreadable (a corrupt .gz, an I/O error)
+        if out is not None:
             out.close()
+        print_diagnostics(exc.diagnostics)
+        if out is not None:
+            warn("batch", f"stopped; {out.where()}; fix INPUT and run the same command with "
+                          "--resume to continue")
+        return ExitCode.BAD_INPUT
+    except OSError as exc:
+        if out is None or exc.errno not in OUTPUT_ERRNOS:
+            raise  # stdout: fundrules.cli.main reports it
+        out.close()
+        warn("batch", f"cannot write `{out.partial}`: {output_error(exc)}; {out.where()}")
+        return ExitCode.OUTPUT_FAILED
     seconds = time.monotonic() - started
     print(f"{summary.text()}\n{seconds:.1f} s, {summary.inputs / max(seconds, 1e-9):,.0f} "
           "inputs/s", file=sys.stderr)

@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar(source) as progress:
             population = source if progress is None else _counted(source, progress)
             result = impact(old, new, population, backend=args.backend, lang=args.lang,
-                            jobs=args.jobs, sample=max(args.sample, 0), budget=args.budget)
+                            jobs=args.jobs, sample=max(args.sample, 0), budget=args.budget,
+                            timeout=args.timeout)
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
         return ExitCode.BAD_INPUT

@@ -9,6 +9,7 @@ from typing import Any
 from fundrules.cli._common import ExitCode, add_engine_options, engine_from, print_diagnostics
 from fundrules.errors import FundrulesError
 from fundrules.explain import decision_text
+from fundrules.i18n import printable
 from fundrules.io import locate_in_file, read_applicant
 
 __all__ = ["add_parser"]
@@ -53,5 +54,5 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([d.model_dump(mode="json") for d in decisions], indent=2,
                          ensure_ascii=False))
     else:
-        print("\n\n".join(decision_text(d, args.lang or "en") for d in decisions))
+        print(printable("\n\n".join(decision_text(d, args.lang or "en") for d in decisions)))
     return ExitCode.BAD_INPUT if failed else ExitCode.OK

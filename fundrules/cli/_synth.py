@@ -8,8 +8,12 @@ from typing import Any
 
 from fundrules.batch import COUNTRIES, synthesize_lines
 from fundrules.cli._common import ExitCode, broken_pipe
+from fundrules.cli._output import OUTPUT_ERRNOS, OutputFile, output_error, warn
 
-__all__ = ["add_parser"]
+__all__ = ["DEFAULT_SEED", "add_parser"]
+
+#: The seed when ``--seed`` is not given: the populations of docs/batch.md use it.
+DEFAULT_SEED = 1
 
 
 def _count(text: str) -> int:
@@ -29,30 +33,46 @@ def add_parser(sub: Any) -> None:
         description="Write N synthetic applicants as JSON Lines: a modelled mix of roles, "
         "statuses, work histories, incomes, benefits and submission times over each fund's "
         "2020 windows (docs/batch.md lists the assumptions). The same seed gives the same "
-        "bytes.")
+        f"bytes; without --seed, the seed is {DEFAULT_SEED}.")
     p.add_argument("--n", type=_count, required=True, metavar="N", help="number of applicants")
-    p.add_argument("--seed", type=int, required=True, metavar="S", help="random seed")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                   help=f"random seed (default: {DEFAULT_SEED})")
     p.add_argument("--country", type=str.upper, choices=[*COUNTRIES, "ALL"], default="ALL",
                    metavar="CC", help=f"one of {', '.join(COUNTRIES)} or all (default: all)")
-    p.add_argument("--out", metavar="FILE", help="write here (default: stdout)")
+    p.add_argument("--out", metavar="FILE", help="write here (default: stdout); written as "
+                   "FILE.partial, renamed to FILE when complete")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the population; exit 2 when the output cannot be written."""
+    """Write the population; exit 2 when FILE cannot be opened, 3 when it cannot be written."""
     country = None if args.country == "ALL" else args.country
+    lines = synthesize_lines(args.n, args.seed, country)
+    if not args.out:
+        try:
+            sys.stdout.writelines(lines)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            return broken_pipe()
+        return ExitCode.OK
+    out = OutputFile(args.out)
     try:
-        out = (open(args.out, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-               if args.out else sys.stdout)
+        stream = out.open()
     except OSError as exc:
-        print(f"fundrules synth: cannot write `{args.out}`: {exc.strerror}", file=sys.stderr)
-        return ExitCode.BAD_INPUT
+        warn("synth", f"cannot write `{out.partial}`: {output_error(exc)}")
+        return ExitCode.OUTPUT_FAILED if exc.errno in OUTPUT_ERRNOS else ExitCode.BAD_INPUT
     try:
-        out.writelines(synthesize_lines(args.n, args.seed, country))
-        out.flush()
-    except BrokenPipeError:
-        return broken_pipe()
-    finally:
-        if out is not sys.stdout:
-            out.close()
+        stream.writelines(lines)
+        out.commit()
+    except KeyboardInterrupt:
+        out.discard()
+        warn("synth", f"interrupted; `{args.out}` was not changed")
+        return ExitCode.INTERRUPTED
+    except OSError as exc:
+        out.discard()
+        if exc.errno not in OUTPUT_ERRNOS:
+            raise
+        unchanged = "" if out.direct else f"; `{args.out}` was not changed"
+        warn("synth", f"cannot write `{out.partial}`: {output_error(exc)}{unchanged}")
+        return ExitCode.OUTPUT_FAILED
     return ExitCode.OK

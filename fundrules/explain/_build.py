@@ -20,7 +20,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from fundrules.api import Engine
-from fundrules.i18n import FIELD_WORDS, ITEM_WORDS, say
+from fundrules.i18n import FIELD_WORDS, ITEM_WORDS, printable, say
 from fundrules.policies.ir import (
     CAnd,
     CFact,
@@ -359,11 +359,16 @@ _COLOURS = {"met": "32", "unmet": "31", "unknown": "33", "head": "1", "dim": "2"
 
 
 def render_text(explanation: Explanation, color: bool = False) -> str:
-    """The explanation as text for a person; ANSI colour when ``color`` (a terminal)."""
+    """The explanation as text for a person; ANSI colour when ``color`` (a terminal).
+
+    Applicant and pack text is escaped (:func:`fundrules.i18n.printable`): only the colours
+    of ``color`` reach the terminal as control sequences.
+    """
     e, lang = explanation, explanation.lang
+    safe = printable
 
     def paint(text: str, what: str) -> str:
-        return f"\x1b[{_COLOURS[what]}m{text}\x1b[0m" if color else text
+        return f"\x1b[{_COLOURS[what]}m{safe(text)}\x1b[0m" if color else safe(text)
 
     labels = {s: f"[{say(s, lang)}]" for s in ("met", "unmet", "unknown")}
     width = max(len(label) for label in labels.values())
@@ -375,14 +380,16 @@ def render_text(explanation: Explanation, color: bool = False) -> str:
                                                    if e.call else ""), "dim"),
              f"{(heads['outcome'] + colon).ljust(pad)} " + paint(say(e.outcome, lang), {
                  "eligible": "met", "ineligible": "unmet", "incomplete": "unknown"}[e.outcome]),
-             f"{(heads['award'] + colon).ljust(pad)} {e.award_text}", ""]
+             f"{(heads['award'] + colon).ljust(pad)} {safe(e.award_text)}", ""]
     for c in e.criteria:
         lines.append(f"{paint(labels[c.status].ljust(width), c.status)} "
-                     f"{paint(c.rule, 'head')}: {c.message}")
+                     f"{paint(c.rule, 'head')}: {safe(c.message)}")
         indent = " " * (width + 3)
         for f in c.facts:
             about = f"  ({f.about})" if f.about else ""
             lines.append(indent + paint(f"{f.name} = {f.value}{about}", "dim"))
+            lines += [indent + "  " + paint(f"{say('note', lang)}{colon} {note}", "hint")
+                      for note in f.notes]
         for ref in c.sources:
             lines.append(indent + paint(f"{say('source', lang)} {ref.id}: {ref.title}", "dim"))
         for source_lang, words in (c.quote or {}).items():
@@ -390,10 +397,9 @@ def render_text(explanation: Explanation, color: bool = False) -> str:
         lines += [indent + paint(f"→ {h}", "hint") for h in c.hints]
     if e.missing:
         lines += ["", paint(say("provide", lang), "head")]
-        lines += [f"  - {m.words}" for m in e.missing]
+        lines += [f"  - {safe(m.words)}" for m in e.missing]
     if e.not_encoded:
         lines += ["", paint(say("not_encoded", lang), "head")]
-        lines += [f"  - {n.id}: {n.reason}" + (f" ({n.confidence})" if n.confidence else "")
+        lines += [safe(f"  - {n.id}: {n.reason}" + (f" ({n.confidence})" if n.confidence else ""))
                   for n in e.not_encoded]
     return "\n".join(lines)
-

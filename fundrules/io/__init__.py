@@ -11,7 +11,15 @@ from fundrules.io._applicants import (
     read_applicant,
     strict_json,
 )
-from fundrules.io._inputs import MAX_LINE_BYTES, Input, InputSource, Where, parse_input
+from fundrules.io._inputs import (
+    MAX_LINE_BYTES,
+    MAX_LINE_VALUES,
+    Input,
+    InputSource,
+    Where,
+    parse_input,
+)
 
-__all__ = ["APPLICANT_LIMITS", "LOCATED_CODES", "MAX_LINE_BYTES", "Input", "InputSource", "Where",
-           "locate_in_file", "parse_input", "read_applicant", "strict_json"]
+__all__ = ["APPLICANT_LIMITS", "LOCATED_CODES", "MAX_LINE_BYTES", "MAX_LINE_VALUES", "Input",
+           "InputSource", "Where", "locate_in_file", "parse_input", "read_applicant",
+           "strict_json"]

@@ -8,16 +8,22 @@ line (or file) and the field.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
+import gzip
+import io
 import json
 import os
+import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from fundrules.diagnostics import Diagnostic
 from fundrules.errors import ApplicantError
 from fundrules.io._applicants import (
+    APPLICANT_LIMITS,
     json_problem_column,
     locate_in_text,
     read_applicant,
@@ -25,7 +31,7 @@ from fundrules.io._applicants import (
 )
 from fundrules.schema import Applicant, parse_applicant
 
-__all__ = ["MAX_LINE_BYTES", "Input", "InputSource", "Where", "parse_input"]
+__all__ = ["MAX_LINE_BYTES", "MAX_LINE_VALUES", "Input", "InputSource", "Where", "parse_input"]
 
 Where = Literal["line", "file", "item"]
 
@@ -45,8 +51,6 @@ class Input:
     data: object = None
     problem: Diagnostic | None = None
     source: str | None = None
-
-
 
 
 def parse_input(item: Input) -> Applicant:
@@ -78,25 +82,50 @@ def parse_input(item: Input) -> Applicant:
                                             line=item.at)) from None
 
 
-#: The longest JSON Lines line read (a maximal valid applicant is far smaller).
-MAX_LINE_BYTES = 16 * 1024 * 1024
+#: The longest JSON Lines line read: the size limit of an applicant file (a maximal valid
+#: applicant is far smaller). A longer line is read in bounded pieces and skipped.
+MAX_LINE_BYTES = 2 * 1024 * 1024
+#: The most JSON values (objects, arrays, numbers, strings...) one line may hold: the node
+#: limit of an applicant file, checked before the line is parsed.
+MAX_LINE_VALUES = APPLICANT_LIMITS.max_nodes
 _SUFFIXES = (".json", ".yaml", ".yml")
+_PIECE = 1 << 16  # what an over-long line is read and discarded by
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+
+
+def _too_many_values(raw: bytes) -> bool:
+    """Whether a line holds more than :data:`MAX_LINE_VALUES` values (checked in C, no parse).
+
+    Every value after the first of an array or object follows a comma; commas and brackets
+    inside strings are not counted (strings are blanked first, only when the quick count
+    says the line might be over).
+    """
+    def count(text: bytes) -> int:
+        return text.count(b",") + text.count(b"[") + text.count(b"{") + 1
+
+    return count(raw) > MAX_LINE_VALUES and count(_STRING.sub(b'""', raw)) > MAX_LINE_VALUES
 
 
 class InputSource:
     """The inputs of a batch, read lazily (JSON Lines, or a folder of applicant files).
 
-    A JSON Lines file is read line by line; a folder's JSON/YAML files are read
-    recursively, in sorted path order, hidden ones skipped. Blank lines are skipped and
-    counted in ``blank_lines``; ``size`` and ``done`` (bytes for a file, files for a
-    folder) let a caller show progress.
+    ``path`` is a JSON Lines file (``.gz``: gzip, decompressed as it is read), ``-`` for
+    standard input (JSON Lines), or a folder. A JSON Lines input is read line by line, in
+    pieces of bounded size; a folder's JSON/YAML files are read recursively, in sorted path
+    order, hidden ones skipped. Blank lines are skipped and counted in ``blank_lines``;
+    ``size`` and ``done`` (bytes of the file as stored, or files of a folder; 0 for
+    standard input) let a caller show progress.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self.stdin = os.fspath(path) == "-"
         self.blank_lines = 0
         self.done = 0
+        self.size = 0
         self._files: list[Path] | None = None
+        if self.stdin:
+            return
         try:
             if self.path.is_dir():
                 self._files = sorted(
@@ -110,51 +139,101 @@ class InputSource:
                     pass
                 self.size = self.path.stat().st_size
         except OSError as exc:
-            reason = (exc.strerror or type(exc).__name__).lower()
-            raise ApplicantError([Diagnostic(
-                "file-unreadable", f"cannot read `{self.path}`: {reason}",
-                hint="give a JSON Lines file or a folder of JSON/YAML applicant files",
-                file=str(self.path))]) from None
+            raise self._unreadable(exc) from None
+
+    @property
+    def name(self) -> str:
+        """How records and diagnostics name the input (``<stdin>`` for standard input)."""
+        return "<stdin>" if self.stdin else str(self.path)
 
     @property
     def is_folder(self) -> bool:
         """Whether the inputs are a folder's files (else JSON Lines)."""
         return self._files is not None
 
+    @property
+    def is_gzip(self) -> bool:
+        """Whether the input is a gzip-compressed JSON Lines file (name ending ``.gz``)."""
+        return not self.stdin and self.path.suffix.lower() == ".gz"
+
+    def _unreadable(self, exc: OSError | EOFError | gzip.BadGzipFile) -> ApplicantError:
+        reason = (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__).lower()
+        return ApplicantError([Diagnostic(
+            "file-unreadable", f"cannot read `{self.name}`: {reason}",
+            hint="give a JSON Lines file (.jsonl, or .jsonl.gz), `-` for standard input, "
+                 "or a folder of JSON/YAML applicant files", file=self.name)])
+
     def __iter__(self) -> Iterator[Input]:
         if self._files is not None:
             for file in self._files:
                 self.done += 1
                 yield Input("file", str(file))
+        elif self.stdin:
+            yield from self._lines(sys.stdin.buffer, None)
         else:
-            yield from self._lines()
-
-    def _lines(self) -> Iterator[Input]:
-        name = str(self.path)
-        with open(self.path, "rb") as fh:
-            number = 0
-            while raw := fh.readline(MAX_LINE_BYTES + 1):
-                number += 1
-                self.done += len(raw)
-                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                    while (more := fh.readline(1 << 20)) and not more.endswith(b"\n"):
-                        self.done += len(more)
-                    self.done += len(more)
-                    yield Input("line", number, problem=Diagnostic(
-                        "applicant-invalid", f"the line is longer than {MAX_LINE_BYTES} bytes",
-                        hint="write one applicant per line", file=name, line=number))
-                    continue
-                if number == 1 and raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[len(codecs.BOM_UTF8):]
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    yield Input("line", number, problem=Diagnostic(
-                        "json-syntax", "the line is not UTF-8 text",
-                        hint="save the file as UTF-8", file=name, line=number,
-                        column=exc.start + 1))
-                    continue
-                if text.strip():
-                    yield Input("line", number, text, source=name)
+            with open(self.path, "rb") as raw:
+                if self.is_gzip:
+                    with gzip.GzipFile(fileobj=raw, mode="rb") as fh:
+                        yield from self._lines(fh, raw)
                 else:
-                    self.blank_lines += 1
+                    yield from self._lines(raw, raw)
+
+    def _lines(self, fh: BinaryIO | io.BufferedIOBase, stored: BinaryIO | None
+               ) -> Iterator[Input]:
+        """The lines of a JSON Lines stream; ``stored`` is the file whose position is progress.
+
+        A read error (a truncated or corrupt gzip file, an I/O error) raises
+        :class:`ApplicantError` naming the file and the line it stopped at.
+        """
+        name = self.name
+        number = 0
+        limit = MAX_LINE_BYTES
+        while True:
+            try:
+                raw = fh.readline(limit + 1)
+                if len(raw) > limit and not raw.endswith(b"\n"):
+                    while (more := fh.readline(_PIECE)) and not more.endswith(b"\n"):
+                        pass
+                    raw = b""  # held no longer than one piece at a time
+                    too_long = True
+                else:
+                    too_long = False
+                    if not raw:
+                        return
+            except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                error = self._unreadable(exc)
+                raise ApplicantError([dataclasses.replace(
+                    error.diagnostics[0], line=number + 1,
+                    message=f"{error.diagnostics[0].message} (after line {number})")]) from None
+            number += 1
+            if stored is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    self.done = stored.tell()
+            if too_long:
+                yield Input("line", number, problem=Diagnostic(
+                    "applicant-invalid", f"the line is longer than {limit} bytes",
+                    hint="write one applicant per line (an applicant is at most "
+                         f"{MAX_LINE_BYTES} bytes, like an applicant file)",
+                    file=name, line=number))
+                continue
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield Input("line", number, problem=Diagnostic(
+                    "json-syntax", "the line is not UTF-8 text",
+                    hint="save the file as UTF-8", file=name, line=number,
+                    column=exc.start + 1))
+                continue
+            if not text.strip():
+                self.blank_lines += 1
+                continue
+            if _too_many_values(raw):
+                yield Input("line", number, problem=Diagnostic(
+                    "applicant-invalid", f"the line holds more than {MAX_LINE_VALUES} JSON "
+                    "values", hint="write one applicant per line (an applicant holds at most "
+                    f"{MAX_LINE_VALUES} values, like an applicant file)", file=name,
+                    line=number))
+                continue
+            yield Input("line", number, text, source=name)

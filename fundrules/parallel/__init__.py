@@ -5,8 +5,13 @@ objects, never an Engine, so the Engine can use this layer without a cycle.
 """
 
 from fundrules.parallel._pool import GUARD_MESSAGE
-from fundrules.parallel._run import decide_in_parallel, default_jobs, evaluate_inputs
+from fundrules.parallel._run import (
+    decide_in_parallel,
+    default_jobs,
+    evaluate_inputs,
+    render_inputs,
+)
 from fundrules.parallel._worker import BatchResult, Failure
 
 __all__ = ["GUARD_MESSAGE", "BatchResult", "Failure", "decide_in_parallel", "default_jobs",
-           "evaluate_inputs"]
+           "evaluate_inputs", "render_inputs"]

@@ -2,7 +2,10 @@
 
 Workers start with ``forkserver`` (``spawn`` where it does not exist), never ``fork``:
 durable_rules is not fork-safe. Each holds one chunk at a time; a worker that dies is
-replaced and its chunk retried one input at a time.
+replaced and its chunk retried one input at a time. With a time limit, each worker keeps
+in shared memory which input it is deciding and since when; a worker past the limit is
+ended and replaced, that input gets a ``decision-timeout`` failure and the rest of its
+chunk is decided again.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import contextlib
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Iterator
 from multiprocessing import connection
 from typing import Any
@@ -19,12 +23,15 @@ from typing import Any
 from fundrules.diagnostics import Diagnostic
 from fundrules.errors import EngineError
 from fundrules.io import Input
-from fundrules.parallel._worker import BatchResult, bug_failure, serve
+from fundrules.parallel._worker import BatchResult, Render, bug_failure, serve, timeout_failure
 
 __all__ = ["GUARD_MESSAGE", "run_in_processes"]
 
 _IN_FLIGHT = 3  # chunks held per worker (being decided or waiting for their turn to be yielded)
 _MAX_DEATHS = 5  # worker deaths in a row, with no answer between, before the batch stops
+#: With a time limit, how long a worker may take to start on a chunk it was sent (a new
+#: worker first prepares its packs): the limit itself applies from each input's start.
+_STARTUP_SECONDS = 60.0
 
 
 #: What a script that starts worker processes without the guard is told (one line).
@@ -84,17 +91,54 @@ class _Proc:
 
     def __init__(self, context: Any, initargs: tuple[Any, ...]) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child, *initargs), daemon=True,
-                                       name="fundrules-batch")
+        # [index in the chunk of the input being decided, when it started (0: none)]
+        self.progress = context.RawArray("d", 2)
+        self.process = context.Process(target=serve, args=(child, self.progress, *initargs),
+                                       daemon=True, name="fundrules-batch")
         self.process.start()
         child.close()
         self.job: tuple[int, list[Input]] | None = None
+        self.sent = 0.0
 
     def send(self, seq: int, chunk: list[Input]) -> None:
         self.conn.send((seq, chunk))  # pickled whole before writing: a failure sends nothing
         self.job = (seq, chunk)
+        self.sent = time.monotonic()
 
-    def receive(self) -> list[BatchResult] | None:
+    def deciding(self) -> tuple[int, float]:
+        """(index in the chunk, start) of the input being decided; (-1, sent) before any.
+
+        Read twice around the index, so that an input that ends while it is read is not
+        blamed with the start of the one before.
+        """
+        while True:
+            index = self.progress[0]
+            started = self.progress[1]
+            if self.progress[0] == index:
+                break
+        if started <= 0.0 or started < self.sent:
+            return -1, self.sent
+        return int(index), started
+
+    def deadline(self, timeout: float | None) -> float | None:
+        """When the input being decided passes the limit (``None``: idle, or no limit)."""
+        if timeout is None or self.job is None:
+            return None
+        index, started = self.deciding()
+        return started + (timeout if index >= 0 else max(timeout, _STARTUP_SECONDS))
+
+    def wait(self, timeout: float | None) -> bool:
+        """Wait for the current job's answer (or death); ``False`` when past the limit."""
+        while True:
+            deadline = self.deadline(timeout)
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                return False
+            if connection.wait([self.conn, self.process.sentinel],
+                               None if deadline is None else deadline - now + 0.001):
+                return True
+
+    def receive(self) -> list[Any] | None:
         """The answer to the current chunk, or ``None`` if the process died."""
         try:
             seq, results = self.conn.recv()
@@ -111,6 +155,9 @@ class _Proc:
             self.process.join(timeout=2)
         if self.process.is_alive():
             self.process.terminate()
+            self.process.join(timeout=2)
+        if self.process.is_alive():  # stuck where SIGTERM does not reach
+            self.process.kill()
         self.process.join()
         self.conn.close()
 
@@ -118,7 +165,8 @@ class _Proc:
 class _Workers:
     """The worker processes; a dead one is replaced and its chunk retried input by input."""
 
-    def __init__(self, jobs: int, initargs: tuple[Any, ...], width: int) -> None:
+    def __init__(self, jobs: int, initargs: tuple[Any, ...], width: int,
+                 timeout: float | None = None, render: Render = None) -> None:
         line = _unguarded_main_line()
         if line is not None:
             main_file = getattr(sys.modules["__main__"], "__file__", None)
@@ -129,15 +177,25 @@ class _Workers:
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context(
             "forkserver" if "forkserver" in methods else "spawn")
-        self.initargs = initargs
+        if "forkserver" in methods:
+            # the server imports fundrules once; each worker (and each replacement) is a
+            # fork of it, ready in milliseconds (no effect if the server already runs)
+            self.context.set_forkserver_preload(["__main__", "fundrules.parallel._worker"])
+        self.initargs = (*initargs, render)
+        self.render = render
         self.width = width
+        self.timeout = timeout
         self.deaths = 0
         self.procs: list[_Proc] = []
-        self.procs = [_Proc(self.context, initargs) for _ in range(jobs)]
+        self.procs = [_Proc(self.context, self.initargs) for _ in range(jobs)]
 
-    def replace(self, index: int) -> _Proc:
-        """A new process for a dead one; give up when they die faster than they answer."""
-        self.deaths += 1
+    def replace(self, index: int, *, died: bool = True) -> _Proc:
+        """A new process for a dead (or stopped) one.
+
+        Gives up when they die faster than they answer; one ended for taking too long
+        (``died=False``) does not count.
+        """
+        self.deaths += died
         if self.deaths > _MAX_DEATHS:
             raise EngineError([Diagnostic(
                 "engine-failure", f"{self.deaths} worker processes died in a row, without "
@@ -147,16 +205,38 @@ class _Workers:
         self.procs[index] = _Proc(self.context, self.initargs)
         return self.procs[index]
 
-    def answered(self, answer: list[BatchResult]) -> list[BatchResult]:
+    def answered(self, answer: list[Any]) -> list[Any]:
         self.deaths = 0
         return answer
 
-    def failed(self, item: Input, message: str) -> BatchResult:
-        return BatchResult(item.where, item.at, None, (bug_failure(message[:500]),) * self.width)
+    def made_here(self, result: BatchResult) -> Any:
+        """A result made in this process, rendered as the workers render theirs."""
+        return result if self.render is None else self.render(result)
 
-    def isolate(self, index: int, chunk: list[Input]) -> list[BatchResult]:
+    def failed(self, item: Input, message: str) -> Any:
+        return self.made_here(BatchResult(item.where, item.at, None,
+                                          (bug_failure(message[:500]),) * self.width))
+
+    def timed_out(self, item: Input) -> Any:
+        assert self.timeout is not None
+        return self.made_here(BatchResult(item.where, item.at, None,
+                                          (timeout_failure(self.timeout),) * self.width))
+
+    def stuck(self, index: int) -> list[Any]:
+        """End a worker past the time limit: its input times out, the rest are redone."""
+        proc = self.procs[index]
+        assert proc.job is not None
+        chunk = proc.job[1]
+        at, _ = proc.deciding()
+        self.replace(index, died=False)
+        if at < 0:  # not even started (the chunk took too long to arrive): one at a time
+            return self.isolate(index, chunk)
+        return [*self.isolate(index, chunk[:at]), self.timed_out(chunk[at]),
+                *self.isolate(index, chunk[at + 1:])]
+
+    def isolate(self, index: int, chunk: list[Input]) -> list[Any]:
         """Decide a chunk that killed its worker or could not be sent, one input at a time."""
-        out: list[BatchResult] = []
+        out: list[Any] = []
         for item in chunk:
             proc = self.procs[index]
             try:
@@ -166,6 +246,10 @@ class _Workers:
                                              f"{exc!r}"))
                 if proc.job is None and not proc.process.is_alive():
                     self.replace(index)
+                continue
+            if not proc.wait(self.timeout):
+                self.replace(index, died=False)
+                out.append(self.timed_out(item))
                 continue
             answer = proc.receive()
             if answer is None:
@@ -181,11 +265,16 @@ class _Workers:
 
 
 def run_in_processes(chunks: Iterator[list[Input]], jobs: int, initargs: tuple[Any, ...],
-              width: int) -> Iterator[list[BatchResult]]:
-    """Chunks' results in input order, from ``jobs`` processes, few chunks held at once."""
-    workers = _Workers(jobs, initargs, width)
+                     width: int, timeout: float | None = None,
+                     render: Render = None) -> Iterator[list[Any]]:
+    """Chunks' results in input order, from ``jobs`` processes, few chunks held at once.
+
+    With ``timeout`` (seconds), an input that takes longer gets a ``decision-timeout``
+    result and its worker is replaced. With ``render``, results are rendered by it.
+    """
+    workers = _Workers(jobs, initargs, width, timeout, render)
     feed = enumerate(chunks)
-    results: dict[int, list[BatchResult]] = {}
+    results: dict[int, list[Any]] = {}
     next_out = 0
     exhausted = False
     try:
@@ -209,10 +298,19 @@ def run_in_processes(chunks: Iterator[list[Input]], jobs: int, initargs: tuple[A
             if not waiting and exhausted and not results:
                 return
             if waiting:
+                deadlines = [d for p in waiting if (d := p.deadline(timeout)) is not None]
+                wait_for = (max(0.0, min(deadlines) - time.monotonic()) + 0.001
+                            if deadlines else None)
                 ready = connection.wait([p.conn for p in waiting]
-                                        + [p.process.sentinel for p in waiting])
+                                        + [p.process.sentinel for p in waiting], wait_for)
+                now = time.monotonic()
                 for proc in waiting:
                     if proc.conn not in ready and proc.process.sentinel not in ready:
+                        deadline = proc.deadline(timeout)
+                        if deadline is not None and now >= deadline:
+                            job = proc.job
+                            assert job is not None
+                            results[job[0]] = workers.stuck(workers.procs.index(proc))
                         continue
                     job = proc.job
                     assert job is not None

@@ -11,23 +11,24 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from fundrules.backends import BackendName
 from fundrules.diagnostics import Diagnostic
 from fundrules.errors import ApplicantError, InvalidArgument
 from fundrules.io import Input
 from fundrules.parallel._pool import run_in_processes
-from fundrules.parallel._worker import BatchResult, Failure, Worker
+from fundrules.parallel._worker import BatchResult, Failure, Render, Worker
 from fundrules.policies.pack import Pack
 from fundrules.schema import Applicant, Decision, parse_applicant
 
-__all__ = ["decide_in_parallel", "default_jobs", "evaluate_inputs"]
+__all__ = ["decide_in_parallel", "default_jobs", "evaluate_inputs", "render_inputs"]
+
+_T = TypeVar("_T")
 
 _CHUNK_ITEMS = 64
 _CHUNK_CHARS = 4 * 1024 * 1024
-
-
 
 
 
@@ -55,28 +56,62 @@ def _chunks(inputs: Iterable[Input]) -> Iterator[list[Input]]:
 def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,
                     backend: BackendName = "durable", lang: str | None = None,
                     jobs: int | None = 1,
-                    keep_applicants: bool = False) -> Iterator[BatchResult]:
+                    keep_applicants: bool = False,
+                    timeout: float | None = None) -> Iterator[BatchResult]:
     """Decide every input against every pack, yielding one result per input, in order.
 
     ``jobs`` processes share the work (``None`` = every core; with 1, or when the input
     fits in one chunk, no process is started). Memory stays bounded: inputs are read
     as results are consumed. With ``keep_applicants`` each result carries the validated
-    applicant (allocation needs it).
+    applicant (allocation needs it). ``timeout`` (seconds, default none) limits each
+    input: one that takes longer gets a ``decision-timeout`` failure for every pack and
+    the batch goes on (its worker process is replaced; in this process, the limit needs
+    the main thread, where SIGALRM is used, and is not applied elsewhere).
     """
+    yield from _run(inputs, packs, backend, lang, jobs, keep_applicants, timeout, None)
+
+
+def render_inputs(inputs: Iterable[Input], packs: Sequence[Pack],
+                  render: Callable[[BatchResult], _T], *,
+                  backend: BackendName = "durable", lang: str | None = None,
+                  jobs: int | None = 1, timeout: float | None = None) -> Iterator[_T]:
+    """:func:`evaluate_inputs`, each result passed through ``render`` where it was decided.
+
+    A worker process renders its results (to JSON text, say) before sending them back, so
+    the parent process receives strings instead of objects to rebuild: with several
+    processes, the parent's share of the work stays small. ``render`` must be picklable
+    (a module-level function, or a ``functools.partial`` of one) and is also applied, in
+    this process, to the results made here (a dead worker's input, a timeout).
+    """
+    yield from _run(inputs, packs, backend, lang, jobs, False, timeout, render)
+
+
+def _run(inputs: Iterable[Input], packs: Sequence[Pack], backend: BackendName,
+         lang: str | None, jobs: int | None, keep_applicants: bool, timeout: float | None,
+         render: Render) -> Iterator[Any]:
     jobs = default_jobs() if jobs is None else jobs
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise InvalidArgument([Diagnostic(
             "invalid-argument", f"jobs must be a whole number of 1 or more, not {jobs!r}",
             hint="pass jobs=1 (one process), jobs=N, or jobs=None (every core)", path="jobs")])
+    if timeout is not None and (isinstance(timeout, bool)
+                                or not isinstance(timeout, int | float)
+                                or not 0 < timeout < 1e6):
+        raise InvalidArgument([Diagnostic(
+            "invalid-argument", f"timeout must be a number of seconds above 0, not "
+            f"{timeout!r}", hint="pass timeout=60 (seconds), or timeout=None (no limit)",
+            path="timeout")])
     chunks = _chunks(inputs)
     head = [c for c in (next(chunks, None), next(chunks, None)) if c]
     initargs = (tuple(packs), backend, lang, keep_applicants)
     if jobs == 1 or len(head) < 2:
-        worker = Worker(*initargs)
+        worker = Worker(*initargs, timeout=timeout)
         for chunk in itertools.chain(head, chunks):  # streams: never the whole input
-            yield from worker.run(chunk)
+            results = worker.run(chunk)
+            yield from (results if render is None else map(render, results))
         return
-    for results in run_in_processes(itertools.chain(head, chunks), jobs, initargs, len(packs)):
+    for results in run_in_processes(itertools.chain(head, chunks), jobs, initargs, len(packs),
+                                    timeout, render):
         yield from results
 
 

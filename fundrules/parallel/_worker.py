@@ -8,8 +8,10 @@ from __future__ import annotations
 import dataclasses
 import signal
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from multiprocessing.connection import Connection
+from typing import Any
 
 from fundrules.backends import BackendName, backend_named
 from fundrules.diagnostics import Diagnostic
@@ -25,7 +27,8 @@ from fundrules.policies.pack import Pack
 from fundrules.runtime.evaluation import PreparedPack
 from fundrules.schema import Applicant, Decision
 
-__all__ = ["BatchResult", "Failure", "Worker", "bug_failure", "serve"]
+__all__ = ["BatchResult", "Failure", "Render", "Worker", "bug_failure", "serve",
+           "timeout_failure"]
 
 _ERRORS: dict[str, type[FundrulesError]] = {
     cls.__name__: cls for cls in (ApplicantError, EngineError, PackError, UnknownPackError)
@@ -59,11 +62,48 @@ class BatchResult:
     results: tuple[Decision | Failure, ...]
 
 
+#: What a worker does to each result before sending it back (``None``: send it as it is).
+#: Must be picklable: a module-level function, or a ``functools.partial`` of one.
+Render = Callable[[BatchResult], Any] | None
+
+
 def bug_failure(message: str) -> Failure:
     return Failure("EngineError", (Diagnostic(
         "engine-failure", message, hint="this is a fundrules bug: please report it with "
         "the input"),))
 
+
+def timeout_failure(seconds: float) -> Failure:
+    """What an input gets when deciding it took longer than the time limit."""
+    return Failure("EngineError", (Diagnostic(
+        "decision-timeout", f"deciding this input took longer than the time limit of "
+        f"{seconds:g} s: it was stopped and the batch went on",
+        hint="an applicant is decided in milliseconds: please report this input; if such "
+             "inputs are expected, raise the limit (`--timeout SECONDS`, timeout=)"),))
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm in the middle of an input that takes too long (never escapes)."""
+
+
+def _ring(signum: int, frame: object) -> None:
+    raise _Timeout
+
+
+@dataclasses.dataclass
+class _Alarm:
+    """A time limit per input in this process: SIGALRM, where there is one and it is ours.
+
+    Only the main thread of a process receives signals, so elsewhere there is no limit in
+    process (worker processes are watched by the parent instead).
+    """
+
+    seconds: float | None
+
+    @property
+    def usable(self) -> bool:
+        return (self.seconds is not None and hasattr(signal, "setitimer")
+                and threading.current_thread() is threading.main_thread())
 
 
 _PREPARED: dict[tuple[str, str, str], PreparedPack] = {}
@@ -84,16 +124,58 @@ def _prepared(pack: Pack, backend: BackendName) -> PreparedPack:
 
 
 class Worker:
-    """Decides inputs against packs; one per process, each pack prepared once."""
+    """Decides inputs against packs; one per process, each pack prepared once.
+
+    ``timeout`` limits each input in this process (see :class:`_Alarm`); ``progress``, when
+    given, is shared memory where the input being decided (its index in the chunk and when
+    it started, ``time.monotonic``) is kept for the parent process to watch.
+    """
 
     def __init__(self, packs: Sequence[Pack], backend: BackendName, lang: str | None,
-                 keep_applicants: bool) -> None:
+                 keep_applicants: bool, *, timeout: float | None = None,
+                 progress: MutableSequence[float] | None = None) -> None:
         self.packs = [_prepared(p, backend) for p in packs]
         self.lang = lang
         self.keep = keep_applicants
+        self.alarm = _Alarm(timeout)
+        self.progress = progress
 
     def run(self, chunk: Sequence[Input]) -> list[BatchResult]:
-        return [self.one(item) for item in chunk]
+        progress = self.progress
+        if progress is None:
+            if not self.alarm.usable:
+                return [self.one(item) for item in chunk]
+            return list(self._timed(chunk))
+        out = []
+        for index, item in enumerate(chunk):
+            progress[0] = index
+            progress[1] = time.monotonic()
+            out.append(self.one(item))
+        progress[1] = 0.0
+        return out
+
+    def _timed(self, chunk: Sequence[Input]) -> Iterator[BatchResult]:
+        """Each input with the alarm set; one that rings gets a ``decision-timeout`` record.
+
+        The handler raises only while an input is being decided: the timer is disarmed
+        inside the ``try`` that catches it, before the previous handler is put back.
+        """
+        seconds = self.alarm.seconds
+        assert seconds is not None
+        previous = signal.signal(signal.SIGALRM, _ring)
+        try:
+            for item in chunk:
+                try:
+                    signal.setitimer(signal.ITIMER_REAL, seconds)
+                    result = self.one(item)
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                except _Timeout:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    result = self._failed(item, timeout_failure(seconds))
+                yield result
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
     def one(self, item: Input) -> BatchResult:
         try:
@@ -117,11 +199,16 @@ class Worker:
         return BatchResult(item.where, item.at, None, (failure,) * len(self.packs))
 
 
-def serve(conn: Connection, packs: Sequence[Pack], backend: BackendName, lang: str | None,
-          keep: bool) -> None:
-    """A worker process: prepare the packs once, then decide chunks until told to stop."""
+def serve(conn: Connection, progress: MutableSequence[float], packs: Sequence[Pack],
+          backend: BackendName, lang: str | None, keep: bool, render: Render = None) -> None:
+    """A worker process: prepare the packs once, then decide chunks until told to stop.
+
+    The parent watches ``progress`` and ends this process when one input takes too long.
+    With ``render``, each result is rendered here (e.g. to its JSON records), so that the
+    parent receives small strings rather than objects to unpickle.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    worker = Worker(packs, backend, lang, keep)
+    worker = Worker(packs, backend, lang, keep, progress=progress)
     while True:
         try:
             message = conn.recv()
@@ -130,4 +217,5 @@ def serve(conn: Connection, packs: Sequence[Pack], backend: BackendName, lang: s
         if message is None:
             return
         seq, chunk = message
-        conn.send((seq, worker.run(chunk)))
+        results = worker.run(chunk)
+        conn.send((seq, results if render is None else [render(r) for r in results]))
