@@ -1,4 +1,4 @@
-"""``fundrules batch INPUT --pack ID... [--out FILE] [--jobs N] [--lang L]``.
+"""``fundrules batch INPUT --pack ID... [--out FILE] [--jobs N | --dask ADDRESS] [--lang L]``.
 
 The records (one JSON line per input and pack) and the summary are this command's
 output format; :mod:`fundrules.batch` does the reading and the processes. Also the
@@ -81,6 +81,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--lang", choices=["fr", "en", "it", "es"], default=None,
                    help="language of the messages (default: English where available)")
     add_jobs_option(p)
+    p.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="decide on the workers of this Dask scheduler (e.g. "
+                   "tcp://10.0.0.5:8786) instead of local processes; needs the dask extra")
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -172,13 +175,18 @@ class BatchSummary:
 def run_batch(source: InputSource, packs: Sequence[Pack], out: TextIO, *,
               backend: BackendName = "durable", lang: str | None = None,
               jobs: int | None = None,
-              progress: Callable[[int], None] | None = None) -> BatchSummary:
+              progress: Callable[[int], None] | None = None,
+              dask: str | None = None) -> BatchSummary:
     """Decide every input of ``source`` against ``packs``, writing JSON Lines to ``out``.
 
-    ``progress`` is called with the number of inputs done after each one.
+    ``progress`` is called with the number of inputs done after each one. With ``dask``
+    (a scheduler address) the workers of that Dask cluster decide, and ``jobs`` is ignored.
     """
     summary = BatchSummary(tuple(p.id for p in packs))
-    for result in evaluate_inputs(source, packs, backend=backend, lang=lang, jobs=jobs):
+    work = (evaluate_inputs(source, packs, backend=backend, lang=lang, dask=dask)
+            if dask is not None else
+            evaluate_inputs(source, packs, backend=backend, lang=lang, jobs=jobs))
+    for result in work:
         out.write("\n".join(record_lines(result, summary.packs)) + "\n")
         summary.add(result)
         if progress is not None:
@@ -196,6 +204,10 @@ def run(args: argparse.Namespace) -> int:
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
         return ExitCode.BAD_INPUT
+    if args.dask is not None and args.jobs is not None:
+        print("fundrules batch: --jobs and --dask cannot be combined (the Dask workers do "
+              "the work)", file=sys.stderr)
+        return ExitCode.BAD_INPUT
     started = time.monotonic()
     try:
         out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
@@ -205,7 +217,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         with progress_bar(source) as progress:
             summary = run_batch(source, packs, out, backend=backend_of(engine),
-                                lang=args.lang, jobs=args.jobs, progress=progress)
+                                lang=args.lang, jobs=args.jobs, progress=progress,
+                                dask=args.dask)
+    except FundrulesError as exc:  # e.g. the Dask cluster cannot be reached
+        print_diagnostics(exc.diagnostics)
+        print("fundrules batch: the batch could not run; the output is incomplete",
+              file=sys.stderr)
+        return ExitCode.BAD_INPUT
     except KeyboardInterrupt:
         print("fundrules batch: interrupted; the output is incomplete", file=sys.stderr)
         return ExitCode.INTERRUPTED

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from fundrules.backends import BackendName
 from fundrules.diagnostics import Diagnostic
-from fundrules.errors import ApplicantError, InvalidArgument
+from fundrules.errors import ApplicantError, EngineError, InvalidArgument
 from fundrules.io import Input
 from fundrules.parallel._pool import run_in_processes
 from fundrules.parallel._worker import BatchResult, Failure, Worker
@@ -55,14 +55,22 @@ def _chunks(inputs: Iterable[Input]) -> Iterator[list[Input]]:
 def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,
                     backend: BackendName = "durable", lang: str | None = None,
                     jobs: int | None = 1,
-                    keep_applicants: bool = False) -> Iterator[BatchResult]:
+                    keep_applicants: bool = False,
+                    dask: object = None) -> Iterator[BatchResult]:
     """Decide every input against every pack, yielding one result per input, in order.
 
     ``jobs`` processes share the work (``None`` = every core; with 1, or when the input
     fits in one chunk, no process is started). Memory stays bounded: inputs are read
     as results are consumed. With ``keep_applicants`` each result carries the validated
     applicant (allocation needs it).
+
+    ``dask`` (a scheduler address such as ``"tcp://10.0.0.5:8786"``, or a
+    ``distributed.Client``) sends the work to the workers of a Dask cluster instead of
+    local processes (needs the ``dask`` extra; ``jobs`` must then stay 1).
     """
+    if dask is not None:
+        yield from _on_dask(inputs, packs, backend, lang, jobs, keep_applicants, dask)
+        return
     jobs = default_jobs() if jobs is None else jobs
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise InvalidArgument([Diagnostic(
@@ -77,6 +85,27 @@ def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,
             yield from worker.run(chunk)
         return
     for results in run_in_processes(itertools.chain(head, chunks), jobs, initargs, len(packs)):
+        yield from results
+
+
+def _on_dask(inputs: Iterable[Input], packs: Sequence[Pack], backend: BackendName,
+             lang: str | None, jobs: int | None, keep: bool, dask: object
+             ) -> Iterator[BatchResult]:
+    """The batch on a Dask cluster (:mod:`fundrules.parallel._dask`)."""
+    if jobs != 1:
+        raise InvalidArgument([Diagnostic(
+            "invalid-argument", f"jobs={jobs!r} cannot be combined with dask=: the "
+            "cluster's workers do the work", hint="leave jobs out (or jobs=1) with dask=",
+            path="jobs")])
+    try:
+        from fundrules.parallel._dask import run_on_dask
+    except ImportError as exc:
+        raise EngineError([Diagnostic(
+            "dask-unavailable", f"a batch on Dask needs dask.distributed, which cannot be "
+            f"imported here: {exc}", hint="pip install 'fundrules[dask]'", path="dask")]
+        ) from None
+    initargs = (tuple(packs), backend, lang, keep)
+    for results in run_on_dask(_chunks(inputs), dask, initargs, len(packs)):
         yield from results
 
 
