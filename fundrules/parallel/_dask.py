@@ -167,11 +167,11 @@ class _Run:
         return BatchResult(item.where, item.at, None, (bug_failure(message[:500]),) * self.width)
 
     def outcome(self, future: Future[list[BatchResult]], chunk: list[Input]) -> list[BatchResult]:
-        """A finished task's results; a task that failed is decided input by input."""
+        """A finished task's results; a task of several inputs that failed is split up."""
         try:
             results: list[BatchResult] = future.result()
-        except KilledWorker:
-            return self.isolate(chunk)
+        except KilledWorker:  # its workers died each time it ran (allowed-failures + 1)
+            return [self.killer(chunk[0])] if len(chunk) == 1 else self.isolate(chunk)
         except Exception as exc:
             if len(chunk) > 1:
                 return self.isolate(chunk)
@@ -183,7 +183,7 @@ class _Run:
         return results
 
     def isolate(self, chunk: list[Input]) -> list[BatchResult]:
-        """Decide each input of a chunk that killed workers as a task of its own."""
+        """Decide each input of a chunk that failed as a task of its own."""
         out: list[BatchResult] = []
         for item in chunk:
             try:
@@ -192,25 +192,19 @@ class _Run:
                 out.append(self.failed(item, f"this input cannot be sent to a Dask worker: "
                                              f"{exc!r}"))
                 continue
-            try:
-                out += future.result()
-                self.deaths = 0
-            except KilledWorker:
-                self.deaths += 1
-                if self.deaths >= _MAX_DEATHS:
-                    raise EngineError([Diagnostic(
-                        "engine-failure", f"{self.deaths} inputs in a row killed the Dask "
-                        "workers deciding them", hint="run with `--jobs 1` (or without "
-                        "dask=) to see the error; this is a fundrules bug: please report "
-                        "it")]) from None
-                out.append(self.failed(item, "the Dask worker died while deciding this "
-                                             "input, each time it was tried"))
-            except Exception as exc:
-                out.append(self.failed(item, f"this input could not be decided on a Dask "
-                                             f"worker: {exc!r}"))
-            finally:
-                future.release()
+            out += self.outcome(future, [item])
         return out
+
+    def killer(self, item: Input) -> BatchResult:
+        """The record of an input that killed its worker each time; too many in a row stop."""
+        self.deaths += 1
+        if self.deaths >= _MAX_DEATHS:
+            raise EngineError([Diagnostic(
+                "engine-failure", f"{self.deaths} inputs in a row killed the Dask workers "
+                "deciding them", hint="run with `--jobs 1` (or without dask=) to see the "
+                "error; this is a fundrules bug: please report it")])
+        return self.failed(item, "the Dask worker died while deciding this input, each time "
+                                 "it was tried")
 
 
 def _tasks(chunks: Iterator[list[Input]]) -> Iterator[list[Input]]:

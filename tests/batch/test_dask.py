@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ SMALL_CHUNK = 16  # inputs per chunk (and per task) here, so that 400 lines make
 def cluster() -> Iterator[distributed.LocalCluster]:
     # allowed_failures=1: a task is retried once after its worker died, then KilledWorker
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, silence_logs=logging.ERROR,
+                                  dashboard_address=":0", silence_logs=logging.ERROR,
                                   scheduler_kwargs={"allowed_failures": 1}) as local:
         yield local
 
@@ -78,13 +79,19 @@ def _batch(population: Path, out: Path, *options: str) -> int:
 
 @pytest.mark.usefixtures("small_tasks")
 def test_dask_writes_the_same_bytes_as_one_job(mixed: Path, cluster: distributed.LocalCluster,
+                                               client: distributed.Client,
                                                tmp_path: Path) -> None:
     one, on_dask = tmp_path / "jobs1.jsonl", tmp_path / "dask.jsonl"
     assert _batch(mixed, one, "--jobs", "1") == 1          # some lines are malformed
-    assert _batch(mixed, on_dask, "--dask", cluster.scheduler_address) == 1
+    with distributed.get_task_stream(client) as stream:
+        assert _batch(mixed, on_dask, "--dask", cluster.scheduler_address) == 1
     lines = [n for n, text in enumerate(mixed.read_text().splitlines(), 1) if text.strip()]
     assert len(one.read_text().splitlines()) == len(lines) * len(PACKS) > 800
     assert on_dask.read_bytes() == one.read_bytes()
+    # the cluster's workers did the work: one task per chunk of 16 lines, each run once
+    tasks = [t for t in stream.data if str(t["key"]).startswith("fundrules-")]
+    assert len(tasks) == -(-len(lines) // SMALL_CHUNK)
+    assert len({t["worker"] for t in tasks}) == 2
 
 
 def _pid_of_a_busy_worker(client: distributed.Client) -> tuple[str, int] | None:
@@ -93,6 +100,17 @@ def _pid_of_a_busy_worker(client: distributed.Client) -> tuple[str, int] | None:
         return None
     pids: dict[str, int] = client.run(os.getpid, workers=busy[:1])
     return busy[0], pids[busy[0]]
+
+
+def _wait_for_replacement(client: distributed.Client, dead: str) -> None:
+    """Until the scheduler has dropped the dead worker and its nanny's new one has joined."""
+    deadline = time.monotonic() + 60
+    while True:
+        workers = client.scheduler_info()["workers"]
+        if dead not in workers and len(workers) == 2:
+            return
+        assert time.monotonic() < deadline, "the killed worker was not replaced in 60 s"
+        time.sleep(0.05)
 
 
 @pytest.mark.usefixtures("small_tasks")
@@ -109,10 +127,10 @@ def test_a_worker_killed_mid_batch_loses_no_line(mixed: Path, client: distribute
             killed = _pid_of_a_busy_worker(client)
             if killed is not None:
                 os.kill(killed[1], signal.SIGKILL)
+                _wait_for_replacement(client, killed[0])  # the rest runs on it too
     assert killed is not None, "no worker was holding a task when the batch was half done"
     assert got == expected
-    client.wait_for_workers(2, timeout=60)  # the nanny restarted it
-    assert killed[0] not in client.scheduler_info()["workers"]
+    assert killed[0] not in client.scheduler_info()["workers"]  # the nanny replaced it
 
 
 class _KillsItsWorker(dict[str, Any]):
@@ -122,17 +140,23 @@ class _KillsItsWorker(dict[str, Any]):
         return (os._exit, (3,))
 
 
+@pytest.mark.usefixtures("small_tasks")
 def test_an_input_that_kills_every_worker_fails_alone(client: distributed.Client) -> None:
-    people: list[Any] = list(synthesize(40, 4, "ES"))
+    """A killer and an input that cannot be pickled, each in a task (16 inputs) of its own.
+
+    The killer's task, rerun once, kills again; its inputs are then decided one by one and
+    only the killer fails. The other task cannot be sent: only its bad input fails.
+    """
+    people: list[Any] = list(synthesize(150, 4, "ES"))
     people[25] = _KillsItsWorker(people[25])
-    people[31] = {**people[31], "role": lambda: "technician"}  # cannot be pickled
+    people[100] = {**people[100], "role": lambda: "technician"}  # cannot be pickled
     items = [Input("item", i, p) for i, p in enumerate(people)]
     results = list(evaluate_inputs(items, [Engine().pack("es-academia-netflix")], dask=client))
-    assert [r.at for r in results] == list(range(40))
+    assert [r.at for r in results] == list(range(150))
     failed = {r.at: r.results[0] for r in results if isinstance(r.results[0], Failure)}
-    assert sorted(failed) == [25, 31]
+    assert sorted(failed) == [25, 100]
     assert "died" in failed[25].diagnostics[0].message
-    assert "cannot be sent" in failed[31].diagnostics[0].message
+    assert "cannot be sent" in failed[100].diagnostics[0].message
     assert {f.diagnostics[0].code for f in failed.values()} == {"engine-failure"}
     client.wait_for_workers(2, timeout=60)
 
@@ -214,8 +238,18 @@ def test_without_dask_installed_the_error_says_which_extra(monkeypatch: pytest.M
 def test_a_scheduler_without_workers_is_an_error_not_a_hang(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dask_backend, "_WORKERS_SECONDS", 1)
-    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0",
                                   silence_logs=logging.ERROR) as empty, \
             pytest.raises(EngineError, match="no Dask worker joined the scheduler"):
         list(evaluate_inputs([], [Engine().pack("fr-netflix-audiens")],
                              dask=empty.scheduler_address))
+
+
+def test_inputs_that_keep_killing_workers_stop_the_batch(client: distributed.Client,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    monkeypatch.setattr(dask_backend, "_MAX_DEATHS", 1)  # 5 would cost 10 worker restarts
+    items = [Input("item", 0, _KillsItsWorker(next(iter(synthesize(1, 4, "ES")))))]
+    with pytest.raises(EngineError, match="1 inputs in a row killed the Dask workers"):
+        list(evaluate_inputs(items, [Engine().pack("es-academia-netflix")], dask=client))
+    client.wait_for_workers(2, timeout=60)
