@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dask
 import distributed
 import pytest
 
@@ -41,8 +42,11 @@ SMALL_CHUNK = 16  # inputs per chunk (and per task) here, so that 400 lines make
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[distributed.LocalCluster]:
-    # allowed_failures=1: a task is retried once after its worker died, then KilledWorker
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+    # allowed_failures=1: a task is retried once after its worker died, then KilledWorker.
+    # lost-worker-timeout: LocalCluster closes for good a nanny whose worker has been gone
+    # that long when the timer fires; deaths 15 s apart (this module's tests) would hit it.
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "1 hour"}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0", silence_logs=logging.ERROR,
                                   scheduler_kwargs={"allowed_failures": 1}) as local:
         yield local
