@@ -56,10 +56,11 @@ class _Packs(WorkerPlugin):
     def __init__(self, token: str, initargs: tuple[Any, ...]) -> None:
         self.token = token
         self.initargs = initargs
+        self.version = VERSION  # the client's: a worker joining later is checked too
 
     def setup(self, worker: Any) -> None:
         with _LOCK:
-            _PACKS[self.token] = self.initargs
+            _PACKS[self.token] = (self.version, self.initargs)
 
     def teardown(self, worker: Any) -> None:
         with _LOCK:
@@ -79,8 +80,12 @@ def _decide(token: str, blob: bytes) -> list[BatchResult]:
         if worker is None:
             if token not in _PACKS:
                 raise RuntimeError(f"the packs of batch {token} are not on this worker")
+            version, initargs = _PACKS[token]
+            if version != VERSION:
+                raise RuntimeError(f"this worker runs fundrules {VERSION}, the client "
+                                   f"{version}: install the same version on every worker")
             # preparing a pack registers durable_rules rulesets: once per process and pack
-            worker = _WORKERS[token] = Worker(*_PACKS[token])
+            worker = _WORKERS[token] = Worker(*initargs)
     return worker.run(chunk)
 
 

@@ -257,3 +257,18 @@ def test_inputs_that_keep_killing_workers_stop_the_batch(client: distributed.Cli
     with pytest.raises(EngineError, match="1 inputs in a row killed the Dask workers"):
         list(evaluate_inputs(items, [Engine().pack("es-academia-netflix")], dask=client))
     client.wait_for_workers(2, timeout=60)
+
+
+def test_a_worker_that_joins_with_another_fundrules_decides_nothing(
+        client: distributed.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The version travels with the packs: a worker not checked at the start refuses them."""
+    monkeypatch.setattr(dask_backend, "_check_workers", lambda client, address: 2)
+    monkeypatch.setattr(dask_backend, "VERSION", "9.9.9")
+    items = [Input("item", i, p) for i, p in enumerate(synthesize(3, 4, "ES"))]
+    results = list(evaluate_inputs(items, [Engine().pack("es-academia-netflix")], dask=client))
+    assert [r.at for r in results] == [0, 1, 2]
+    for result in results:
+        (failure,) = result.results
+        assert isinstance(failure, Failure)
+        assert f"this worker runs fundrules {VERSION}, the client 9.9.9" in \
+            failure.diagnostics[0].message
