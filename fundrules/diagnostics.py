@@ -61,6 +61,8 @@ CODES: dict[str, str] = {
     "unknown-call": "the pack has no call with that id",
     "plugin-broken": "an installed package registers packs that cannot be loaded",
     "invalid-argument": "a function of the Python API was given a value it does not take",
+    "dask-unavailable": "a batch cannot run on the Dask cluster it was given (unreachable, "
+                        "no workers, no or another fundrules on them, dask not installed)",
     # YAML test cases
     "test-invalid": "a YAML test case is malformed",
     "pack-path-outside": "a test case file's `pack:` path leads outside its folder and project",

@@ -1,4 +1,4 @@
-"""``fundrules batch INPUT --pack ID... [--out FILE [--resume]] [--jobs N] [--timeout S]``.
+"""``fundrules batch INPUT --pack ID... [--out FILE [--resume]] [--jobs N | --dask ADDR]``.
 
 The records (one JSON line per input and pack) and the summary are this command's
 output format; :mod:`fundrules.batch` does the reading and the processes. ``--out`` is
@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from fundrules.api import Engine
 from fundrules.backends import BackendName
-from fundrules.batch import record_lines, render_inputs, render_records
+from fundrules.batch import evaluate_inputs, record_lines, render_inputs, render_records
 from fundrules.cli._common import (
     ExitCode,
     add_engine_options,
@@ -118,6 +118,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--lang", choices=["fr", "en", "it", "es"], default=None,
                    help="language of the messages (default: English where available)")
     add_jobs_option(p)
+    p.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="decide on the workers of this Dask scheduler (e.g. "
+                   "tcp://10.0.0.5:8786) instead of local processes; needs the dask extra")
     add_engine_options(p)
     p.set_defaults(run=run)
 
@@ -205,18 +208,24 @@ def run_batch(source: InputSource, packs: Sequence[Pack], out: TextIO, *,
               progress: Callable[[int], None] | None = None,
               timeout: float | None = None,
               inputs: Iterator[Input] | None = None,
-              summary: BatchSummary | None = None) -> BatchSummary:
+              summary: BatchSummary | None = None,
+              dask: str | None = None) -> BatchSummary:
     """Decide every input of ``source`` against ``packs``, writing JSON Lines to ``out``.
 
     ``progress`` is called with the number of inputs done after each one. ``inputs`` (an
     iterator over ``source`` whose first inputs were taken already) and ``summary`` (their
-    counts) continue a resumed batch.
+    counts) continue a resumed batch. With ``dask`` (a scheduler address) the workers of
+    that Dask cluster decide, ``jobs`` is ignored, and the records are rendered here by
+    the same function the local workers use (so the bytes are the same).
     """
     summary = summary or BatchSummary(tuple(p.id for p in packs))
     todo = iter(source) if inputs is None else inputs
     render = functools.partial(render_records, summary.packs)  # in the workers
-    for text, outcomes in render_inputs(todo, packs, render, backend=backend, lang=lang,
-                                        jobs=jobs, timeout=timeout):
+    work = (map(render, evaluate_inputs(todo, packs, backend=backend, lang=lang, dask=dask))
+            if dask is not None else
+            render_inputs(todo, packs, render, backend=backend, lang=lang, jobs=jobs,
+                          timeout=timeout))
+    for text, outcomes in work:
         out.write(text)
         summary.add_outcomes(outcomes)
         if progress is not None:
@@ -286,6 +295,10 @@ def run(args: argparse.Namespace) -> int:
     except FundrulesError as exc:
         print_diagnostics(exc.diagnostics)
         return ExitCode.BAD_INPUT
+    if args.dask is not None and args.jobs is not None:
+        print("fundrules batch: --jobs and --dask cannot be combined (the Dask workers do "
+              "the work)", file=sys.stderr)
+        return ExitCode.BAD_INPUT
     started = time.monotonic()
     summary = BatchSummary(tuple(p.id for p in packs))
     inputs = iter(source)
@@ -306,7 +319,8 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar(source) as progress:
             summary = run_batch(source, packs, stream, backend=backend_of(engine),
                                 lang=args.lang, jobs=args.jobs, progress=progress,
-                                timeout=args.timeout, inputs=inputs, summary=summary)
+                                timeout=args.timeout, inputs=inputs, summary=summary,
+                                dask=args.dask)
         if out is not None:
             out.commit()
     except KeyboardInterrupt:
@@ -319,13 +333,15 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return broken_pipe()
-    except FundrulesError as exc:  # INPUT became unreadable (a corrupt .gz, an I/O error)
-        if out is not None:
+    except FundrulesError as exc:  # INPUT became unreadable (a corrupt .gz, an I/O error),
+        if out is not None:       # the Dask cluster cannot be reached, workers keep dying
             out.close()
         print_diagnostics(exc.diagnostics)
         if out is not None:
-            warn("batch", f"stopped; {out.where()}; fix INPUT and run the same command with "
-                          "--resume to continue")
+            warn("batch", f"stopped; {out.where()}; fix the problem above and run the same "
+                          "command with --resume to continue")
+        else:
+            warn("batch", "stopped; the output is incomplete")
         return ExitCode.BAD_INPUT
     except OSError as exc:
         if out is None or exc.errno not in OUTPUT_ERRNOS:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from fundrules.backends import BackendName
 from fundrules.diagnostics import Diagnostic
-from fundrules.errors import ApplicantError, InvalidArgument
+from fundrules.errors import ApplicantError, EngineError, InvalidArgument
 from fundrules.io import Input
 from fundrules.parallel._pool import run_in_processes
 from fundrules.parallel._worker import BatchResult, Failure, Render, Worker
@@ -57,7 +57,8 @@ def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,
                     backend: BackendName = "durable", lang: str | None = None,
                     jobs: int | None = 1,
                     keep_applicants: bool = False,
-                    timeout: float | None = None) -> Iterator[BatchResult]:
+                    timeout: float | None = None,
+                    dask: object = None) -> Iterator[BatchResult]:
     """Decide every input against every pack, yielding one result per input, in order.
 
     ``jobs`` processes share the work (``None`` = every core; with 1, or when the input
@@ -67,7 +68,15 @@ def evaluate_inputs(inputs: Iterable[Input], packs: Sequence[Pack], *,
     input: one that takes longer gets a ``decision-timeout`` failure for every pack and
     the batch goes on (its worker process is replaced; in this process, the limit needs
     the main thread, where SIGALRM is used, and is not applied elsewhere).
+
+    ``dask`` (a scheduler address such as ``"tcp://10.0.0.5:8786"``, or a
+    ``distributed.Client``) sends the work to the workers of a Dask cluster instead of
+    local processes (needs the ``dask`` extra; ``jobs`` must then stay 1; ``timeout`` is
+    not applied there: the cluster's own task limits apply).
     """
+    if dask is not None:
+        yield from _on_dask(inputs, packs, backend, lang, jobs, keep_applicants, dask)
+        return
     yield from _run(inputs, packs, backend, lang, jobs, keep_applicants, timeout, None)
 
 
@@ -112,6 +121,27 @@ def _run(inputs: Iterable[Input], packs: Sequence[Pack], backend: BackendName,
         return
     for results in run_in_processes(itertools.chain(head, chunks), jobs, initargs, len(packs),
                                     timeout, render):
+        yield from results
+
+
+def _on_dask(inputs: Iterable[Input], packs: Sequence[Pack], backend: BackendName,
+             lang: str | None, jobs: int | None, keep: bool, dask: object
+             ) -> Iterator[BatchResult]:
+    """The batch on a Dask cluster (:mod:`fundrules.parallel._dask`)."""
+    if jobs != 1:
+        raise InvalidArgument([Diagnostic(
+            "invalid-argument", f"jobs={jobs!r} cannot be combined with dask=: the "
+            "cluster's workers do the work", hint="leave jobs out (or jobs=1) with dask=",
+            path="jobs")])
+    try:
+        from fundrules.parallel._dask import run_on_dask
+    except ImportError as exc:
+        raise EngineError([Diagnostic(
+            "dask-unavailable", f"a batch on Dask needs dask.distributed, which cannot be "
+            f"imported here: {exc}", hint="pip install 'fundrules[dask]'", path="dask")]
+        ) from None
+    initargs = (tuple(packs), backend, lang, keep)
+    for results in run_on_dask(_chunks(inputs), dask, initargs, len(packs)):
         yield from results
 
 
