@@ -1,7 +1,11 @@
-"""pytest plugin (entry point ``pytest11``): collects YAML case files as tests.
+"""pytest plugin (entry point ``pytest11``): collects YAML case files as tests, when asked.
 
-A YAML file inside a folder named ``tests`` whose top level has ``cases:`` is a case
-file; each case becomes one test item per backend, named after the case and the backend
+Installing fundrules must not change what another project's pytest collects, so
+collection is opt-in: a YAML file whose top level has ``cases:`` is collected when it
+lies in a folder (or is a file) listed in the ``fundrules_cases`` ini option
+(``[tool.pytest.ini_options] fundrules_cases = ["policies/tests"]``, paths relative to
+the ini file), or when it is named on the command line (``pytest policies/tests/x.yaml``).
+Each case becomes one test item per backend, named after the case and the backend
 (``example 1[durable]``, ``example 1[python]``): both backends must give the expected
 decision. Where durable_rules cannot be loaded, the ``[durable]`` items are skipped with
 the reason (``-ra`` lists it); they never silently run on the python backend.
@@ -22,11 +26,32 @@ import pytest
 from fundrules.diagnostics import Diagnostic
 from fundrules.testing.cases import BACKENDS, BackendUnavailable, Case, read_cases, run_case
 
-__all__ = ["pytest_collect_file"]
+__all__ = ["pytest_addoption", "pytest_collect_file"]
+
+INI_OPTION = "fundrules_cases"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The ``fundrules_cases`` ini option: where YAML case files are collected."""
+    parser.addini(INI_OPTION, type="paths", default=[],
+                  help="folders or files of fundrules YAML test cases to collect (relative "
+                       "to the ini file); without it, only case files named on the command "
+                       "line are collected")
+
+
+def _asked_for(parent: pytest.Collector, path: Path) -> bool:
+    if parent.session.isinitpath(path):
+        return True
+    resolved = path.resolve()
+    for root in parent.config.getini(INI_OPTION):
+        root = Path(root).resolve()
+        if resolved == root or root in resolved.parents:
+            return True
+    return False
 
 
 def _is_case_file(path: Path) -> bool:
-    if path.suffix not in (".yaml", ".yml") or path.parent.name != "tests":
+    if path.suffix not in (".yaml", ".yml"):
         return False
     try:
         with path.open(encoding="utf-8") as handle:
@@ -106,7 +131,7 @@ class InvalidCaseItem(pytest.Item):
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> CaseFile | None:
-    """Collect YAML case files."""
-    if _is_case_file(file_path):
+    """Collect the YAML case files asked for (``fundrules_cases``, or named on the command line)."""
+    if _asked_for(parent, file_path) and _is_case_file(file_path):
         return CaseFile.from_parent(parent, path=file_path)
     return None

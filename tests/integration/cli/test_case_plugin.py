@@ -50,3 +50,29 @@ def test_a_case_that_fails_on_one_backend_fails_only_that_item(tmp_path: Path) -
                           for line in failed), failed
     n = len(load_cases(IT_CASES))
     assert f"{len(failed)} failed, {2 * n - len(failed)} passed" in done.stdout
+
+
+def _project(tmp_path: Path, ini: str) -> None:
+    """A project of someone else's, with a YAML fixture that happens to have `cases:`."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "fixture.yaml").write_text(IT_CASES.read_text(encoding="utf-8"),
+                                                     encoding="utf-8")
+    (tmp_path / "tests" / "test_own.py").write_text("def test_own():\n    pass\n",
+                                                    encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\n{ini}", encoding="utf-8")
+
+
+def test_an_integrators_yaml_fixtures_are_not_collected_without_opting_in(tmp_path: Path):
+    _project(tmp_path, "")
+    done = _pytest("--collect-only", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    collected = [line for line in done.stdout.splitlines() if "::" in line]
+    assert collected == ["tests/test_own.py::test_own"]
+
+
+def test_the_ini_option_opts_a_folder_in(tmp_path: Path):
+    _project(tmp_path, "fundrules_cases = tests\n")
+    done = _pytest("--collect-only", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    cases = [line for line in done.stdout.splitlines() if "fixture.yaml::" in line]
+    assert len(cases) == 2 * len(load_cases(IT_CASES))
