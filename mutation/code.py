@@ -30,7 +30,7 @@ import sys
 import time
 import tomllib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,7 +235,7 @@ def mutants(path: Path) -> Iterator[Mutant]:
         yield Mutant(mid, line, what, ast.unparse(mutated) + "\n")
 
 
-def _steps_body(steps: list[list[str]]):
+def _steps_body(steps: list[list[str]]) -> Callable[[], int]:
     """Run each step in turn, stopping at the first that fails.
 
     ``["fundrules", ...]`` is the CLI in process, ``["pytest", ...]`` pytest with ``-x``.

@@ -11,8 +11,9 @@ decisions turn on, in a throw-away copy of the checkout:
   a date-time (a call's window): +1 and -1 day, and +1 and -1 minute.
 
 Then it runs ``fundrules test --backend both`` (every case of ``policies/tests/`` on
-both backends) there; the mutant survives if every case passes. Text (titles, messages,
-sources, citations) is never touched, nor the allocation settings (``budget``,
+both backends) there, then ``fundrules test --backend both tests/cases`` (the bound
+cases written from earlier survivors); the mutant survives if every case passes. Text
+(titles, messages, sources, citations) is never touched, nor the allocation settings (``budget``,
 ``max_awards``: the batch tests cover them, ``tests/batch/test_allocate.py``) nor the
 ``monotonic:`` declarations (the property tests read them).
 
@@ -31,7 +32,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,10 +144,19 @@ def mutants(path: Path) -> Iterator[PackMutant]:
             yield PackMutant(pack, f"{pack}:{where}:{n}", line, f"{where}: {what}", mutated)
 
 
-def _cli(args: list[str]):
+#: what decides a pack mutant: the built-in packs' cases, then the bound cases written
+#: from earlier survivors (tests/cases/, also run by tests/unit/test_mutants_packs.py)
+COMMANDS = (["test", "--backend", "both"], ["test", "--backend", "both", "tests/cases"])
+
+
+def _cli(commands: tuple[list[str], ...]) -> Callable[[], int]:
     def body() -> int:
         from fundrules.cli import main as cli
-        return int(cli(args))
+        for args in commands:
+            code = int(cli(args))
+            if code:
+                return code
+        return 0
     return body
 
 
@@ -167,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     out = REPO / ns.out
     out.mkdir(exist_ok=True)
-    command = ["test", "--backend", "both"]
+    command = COMMANDS
     rows: list[dict[str, object]] = []
     with target_copy() as repo:
         warm_up(repo, "import fundrules, fundrules.cli, fundrules.engine, fundrules.testing.cases")
