@@ -261,7 +261,7 @@ def _load_equivalent() -> dict[str, str]:
     if not EQUIVALENT.exists():
         return {}
     data = tomllib.loads(EQUIVALENT.read_text(encoding="utf-8"))
-    return {k: v for k, v in data.get("equivalent", {}).items()}
+    return {k: str(v) for k, v in data.get("code", {}).items()}
 
 
 def main(argv: list[str] | None = None) -> int:

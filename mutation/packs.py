@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fnmatch
 import json
 import re
 import signal
 import sys
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +100,6 @@ def mutants(path: Path) -> Iterator[PackMutant]:
     text = path.read_text(encoding="utf-8")
     pack = path.stem
     root = yaml.compose(text)
-    n = 0
     for keypath, node in _scalars(root, ()):
         keys = _keyed(keypath)
         if not keys or any(k in TEXT_KEYS for k in keys) or node.value in (None, ""):
@@ -136,12 +137,13 @@ def mutants(path: Path) -> Iterator[PackMutant]:
             for m in _OPERATOR.finditer(masked):
                 for new in _OP_SWAPS[m.group()]:
                     edits.append((m.start(), m.end(), new, f"`{m.group()}` -> `{new}`"))
-        for a, b, new, what in edits:
-            n += 1
+        edits.sort(key=lambda e: e[0])
+        for k, (a, b, new, what) in enumerate(edits, 1):
             line = node.start_mark.line + 1 + raw[:a].count("\n")
             mutated = text[:start] + raw[:a] + new + raw[b:] + text[end:]
             where = ".".join(keypath)
-            yield PackMutant(pack, f"{pack}:{where}:{n}", line, f"{where}: {what}", mutated)
+            # the id: the scalar's path and the edit's rank in it (stable while it stays)
+            yield PackMutant(pack, f"{pack}:{where}:{k}", line, f"{where}: {what}", mutated)
 
 
 #: what decides a pack mutant: the built-in packs' cases, then the bound cases written
@@ -160,25 +162,44 @@ def _cli(commands: tuple[list[str], ...]) -> Callable[[], int]:
     return body
 
 
+def _equivalent() -> dict[str, str]:
+    """Mutants shown equivalent, each with why (mutation/equivalent.toml, ``[packs]``)."""
+    path = Path(__file__).resolve().parent / "equivalent.toml"
+    if not path.exists():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {k: str(v) for k, v in data.get("packs", {}).items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pack", action="append", help="a built-in pack id (all by default)")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--out", default="mutation-out", help="folder for results and logs")
+    parser.add_argument("--only", action="append", help="fnmatch pattern(s) on mutant ids")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the kills of the last run; run the survivors and the rest")
     ns = parser.parse_args(argv)
     files = sorted((REPO / "policies").glob("*.yaml"))
     if ns.pack:
         files = [f for f in files if f.stem in ns.pack]
-    todo = [m for f in files for m in mutants(f)]
+    todo = [m for f in files for m in mutants(f)
+            if not ns.only or any(fnmatch.fnmatch(m.id, p) for p in ns.only)]
+    out = REPO / ns.out
+    results_path = out / "packs-results.jsonl"
+    kept: list[dict[str, object]] = []
+    if ns.resume and results_path.exists():
+        kept = [r for r in map(json.loads, results_path.read_text(encoding="utf-8").splitlines())
+                if r["killed"]]
+        todo = [m for m in todo if m.id not in {r["id"] for r in kept}]
     if ns.list:
         for m in todo:
             print(f"{m.id}  line {m.line}: {m.what}")
         print(f"{len(todo)} mutant(s)")
         return 0
-    out = REPO / ns.out
     out.mkdir(exist_ok=True)
     command = COMMANDS
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, object]] = list(kept)
     with target_copy() as repo:
         warm_up(repo, "import fundrules, fundrules.cli, fundrules.engine, fundrules.testing.cases")
         state, took = run_forked(repo, _cli(command), timeout=1800, log=out / "packs-baseline.log")
@@ -188,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         timeout = max(60.0, 5 * took)
         print(f"baseline {took:.1f}s, timeout {timeout:.0f}s", flush=True)
-        with (out / "packs-results.jsonl").open("w", encoding="utf-8") as results:
+        with results_path.open("w", encoding="utf-8") as results:
+            for row in kept:
+                results.write(json.dumps(row) + "\n")
             for m in todo:
                 target = repo / "policies" / f"{m.pack}.yaml"
                 original = target.read_text(encoding="utf-8")
@@ -207,14 +230,17 @@ def main(argv: list[str] | None = None) -> int:
                 mark = "killed" if killed else "SURVIVED"
                 print(f"{mark:8} {state:8} {took:5.1f}s {m.id} (line {m.line}: {m.what})",
                       flush=True)
-    print("\npack | mutants | killed | kill rate")
+    equivalent = _equivalent()
+    print("\npack | mutants | killed | equivalent (survived) | kill rate")
     for f in files:
         mine = [r for r in rows if r["pack"] == f.stem]
         killed = sum(1 for r in mine if r["killed"])
-        print(f"{f.stem} | {len(mine)} | {killed} | "
-              f"{100.0 * killed / len(mine) if mine else 100.0:.1f}%")
+        equiv = sum(1 for r in mine if not r["killed"] and r["id"] in equivalent)
+        counted = len(mine) - equiv
+        print(f"{f.stem} | {len(mine)} | {killed} | {equiv} | "
+              f"{100.0 * killed / counted if counted else 100.0:.1f}%")
         for r in mine:
-            if not r["killed"]:
+            if not r["killed"] and r["id"] not in equivalent:
                 print(f"    survived: {r['id']} (line {r['line']}: {r['what']})")
     return 0
 
