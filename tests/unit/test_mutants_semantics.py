@@ -8,10 +8,14 @@ test states a rule of docs/semantics and was seen failing with its mutant applie
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from fundrules import Engine
 from fundrules.policies.ir import CAnd, CConst, CFact, CLeaf, CNot, COr, FieldInput
+from fundrules.policies.pack import load_pack_text
 from fundrules.runtime.semantics import (
     COMPLEMENT,
     Value,
@@ -111,3 +115,50 @@ def test_the_trace_gives_each_stratum_decided_rules_first_then_the_unknown() -> 
     assert trace_order(call, statuses) == ["B", "A", "C", "D", "E"]  # type: ignore[arg-type]
     statuses = {"A": "met", "B": "unknown", "C": "unknown", "D": "met", "E": "met"}
     assert trace_order(call, statuses) == ["A", "B", "D", "C", "E"]  # type: ignore[arg-type]
+
+
+_HOLDS = {"lt": lambda x, c: x < c, "le": lambda x, c: x <= c, "gt": lambda x, c: x > c,
+          "ge": lambda x, c: x >= c, "eq": lambda x, c: x == c, "ne": lambda x, c: x != c}
+_BOUNDS = (None, 10, 11, 12, 13, 14)
+
+
+def _by_every_value(op: str, lo: int | None, hi: int | None, c: int = 12) -> str:
+    """The definition: met if it holds for every value the interval allows, unmet if for none.
+
+    Else unknown. An unknown bound reaches well past the constant.
+    """
+    values = range(0 if lo is None else lo, (30 if hi is None else hi) + 1)
+    held = {_HOLDS[op](x, c) for x in values}
+    return "met" if held == {True} else "unmet" if held == {False} else "unknown"
+
+
+@pytest.mark.parametrize("op", NUMERIC_OPS)
+def test_a_comparison_over_an_interval_is_decided_by_every_value_it_allows(op: str) -> None:
+    """Every interval with bounds around the constant 12 (each bound known or not)."""
+    for lo, hi in itertools.product(_BOUNDS, _BOUNDS):
+        if lo is not None and hi is not None and lo > hi:
+            continue
+        got = leaf_status(CLeaf(_N, op, 12, True), Value(lo=lo, hi=hi))
+        assert got == _by_every_value(op, lo, hi), (op, lo, hi)
+
+
+_FR_TEXT = (Path(__file__).resolve().parents[2] / "policies" / "fr-netflix-audiens.yaml"
+            ).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("condition", "status", "want"), [
+    ("status in [employee, intermittent]", "intermittent", "met"),
+    ("status in [employee, intermittent]", "freelancer", "unmet"),
+    ("status not in [employee, freelancer]", "intermittent", "met"),
+    ("status not in [employee, freelancer]", "employee", "unmet"),
+    ("status not in [employee, freelancer]", "freelancer", "unmet"),
+])
+def test_a_list_membership_is_decided_alike_by_both_backends(
+        fr_applicant: dict[str, Any], condition: str, status: str, want: str) -> None:
+    """``in`` is met when the value is one of the list, ``not in`` when it is none of them."""
+    pack = load_pack_text(_FR_TEXT.replace("when: status == intermittent", f"when: {condition}"),
+                          file="variant.yaml")
+    applicant = {**fr_applicant, "status": status}
+    for engine in (Engine([pack]), Engine([pack], backend="python")):
+        decision = engine.evaluate(applicant, "fr-netflix-audiens")
+        assert {r.rule: r.status for r in decision.reasons}["FR-C1"] == want, engine
