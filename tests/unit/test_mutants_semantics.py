@@ -162,3 +162,17 @@ def test_a_list_membership_is_decided_alike_by_both_backends(
     for engine in (Engine([pack]), Engine([pack], backend="python")):
         decision = engine.evaluate(applicant, "fr-netflix-audiens")
         assert {r.rule: r.status for r in decision.reasons}["FR-C1"] == want, engine
+
+
+def test_a_decided_part_inside_an_undecided_condition_names_nothing() -> None:
+    """A condition decided by a nested part asks for nothing, even with ``d`` unknown.
+
+    ``d and (a or b)`` with ``a``, ``b`` unmet is unmet; ``d or (a and b)`` with both met
+    is met.
+    """
+    fa, fb, fd = CFact("a", "A"), CFact("b", "B"), CFact("d", "D")
+    unmet = {"A": "unmet", "B": "unmet", "D": "unknown"}
+    met = {"A": "met", "B": "met", "D": "unknown"}
+    assert unknown_parts(CAnd((fd, COr((fa, fb)))), lambda leaf: "unknown", unmet) == []
+    assert unknown_parts(COr((fd, CAnd((fa, fb)))), lambda leaf: "unknown", met) == []
+    assert unknown_parts(COr((fd, CAnd((fa, fb)))), lambda leaf: "unknown", unmet) == [fd]
