@@ -281,9 +281,11 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(exist_ok=True)
     results_path = out / "code-results.jsonl"
     done: dict[str, dict[str, object]] = {}
+    previous: dict[str, dict[str, object]] = {}
     if ns.resume and results_path.exists():
         for line in results_path.read_text(encoding="utf-8").splitlines():
             r = json.loads(line)
+            previous[r["id"]] = r
             if r["killed"]:
                 done[r["id"]] = r
     todo: list[tuple[str, Mutant]] = []
@@ -302,9 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     with target_copy() as repo:
         warm_up(repo, "import pytest, hypothesis, fundrules, fundrules.testing, fundrules.engine, "
                       "fundrules.batch, fundrules.cli")
-        if ns.resume:  # rewrite the file with the kills kept, the survivors to be rerun
-            results_path.write_text("".join(json.dumps(r) + "\n" for r in done.values()),
+        if ns.resume:  # keep every earlier row but those of the survivors run again
+            again = {m.id for _, m in todo if m.id not in done}
+            kept = [r for i, r in previous.items() if i not in again]
+            results_path.write_text("".join(json.dumps(r) + "\n" for r in kept),
                                     encoding="utf-8")
+            done.update({str(r["id"]): r for r in kept})
         with results_path.open("a" if ns.resume else "w", encoding="utf-8") as results:
             for module in modules:
                 args = config[module]["steps"]
@@ -342,22 +347,23 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{mark:8} {state:8} {took:5.1f}s {m.id} (line {m.line}: {m.what})",
                           flush=True)
                 target.write_text(original, encoding="utf-8")
-    report(list(done.values()), modules)
+    report(list(done.values()), modules, equivalent)
     return 0
 
 
-def report(rows: list[dict[str, object]], modules: list[str]) -> None:
+def report(rows: list[dict[str, object]], modules: list[str], equivalent: dict[str, str]
+           ) -> None:
     """Kill rate per module: killed / (mutants - surviving equivalents)."""
     print("\nmodule | mutants | killed | equivalent (survived) | kill rate")
     for module in modules:
         mine = [r for r in rows if r["module"] == module]
         killed = sum(1 for r in mine if r["killed"])
-        equiv = sum(1 for r in mine if not r["killed"] and r["equivalent"])
+        equiv = sum(1 for r in mine if not r["killed"] and r["id"] in equivalent)
         counted = len(mine) - equiv
         rate = 100.0 * killed / counted if counted else 100.0
         print(f"{module} | {len(mine)} | {killed} | {equiv} | {rate:.1f}%")
         for r in mine:
-            if not r["killed"] and not r["equivalent"]:
+            if not r["killed"] and r["id"] not in equivalent:
                 print(f"    survived: {r['id']} (line {r['line']}: {r['what']})")
 
 
