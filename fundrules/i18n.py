@@ -19,7 +19,7 @@ LANGS: tuple[str, ...] = get_args(Lang)
 
 
 def check_lang(lang: str | None) -> None:
-    """Refuse a language fundrules does not speak (``None`` = the pack's own language)."""
+    """Refuse a language fundrules does not speak (``None``: English, else the pack's first)."""
     if lang is not None and lang not in LANGS:
         raise InvalidArgument([Diagnostic(
             "invalid-argument", f"fundrules does not speak `{str(lang)[:20]}`",

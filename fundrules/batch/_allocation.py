@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from fundrules.diagnostics import Diagnostic
-from fundrules.errors import PackError
+from fundrules.errors import InvalidArgument, PackError
 from fundrules.policies.pack import Pack
 from fundrules.schema import Applicant, Award, Decision
 
@@ -62,7 +62,7 @@ class Grant(_Frozen):
 
 
 class CriterionCount(_Frozen):
-    """How many ineligible applicants failed one criterion (unmet, or an exclusion met)."""
+    """How many ineligible applicants failed one criterion (unmet, or an exclusion applied)."""
 
     rule: str
     count: int
@@ -161,7 +161,10 @@ def allocate(decisions_with_applicants: Iterable[tuple[Decision, Applicant]], pa
     mode: AllocationMode = model.allocation
     limit = Decimal(budget) if budget is not None else model.budget
     if limit is not None and (not limit.is_finite() or limit < 0):
-        raise ValueError(f"budget must be a finite amount of 0 or more, not {budget}")
+        raise InvalidArgument([Diagnostic(
+            "invalid-argument", f"budget must be a finite amount of 0 or more, not {budget}",
+            hint="pass an amount such as \"1000000.00\" (in the pack's currency), or none",
+            path="budget")])
     eligible: list[tuple[Decision, Applicant]] = []
     counts: collections.Counter[str] = collections.Counter()
     unmet: collections.Counter[str] = collections.Counter()
@@ -169,8 +172,10 @@ def allocate(decisions_with_applicants: Iterable[tuple[Decision, Applicant]], pa
     cache: dict[str | None, dict[str, str]] = {}
     for decision, applicant in decisions_with_applicants:
         if decision.pack != pack.id:
-            raise ValueError(f"a decision for pack `{decision.pack}` given to allocate "
-                             f"`{pack.id}`")
+            raise InvalidArgument([Diagnostic(
+                "invalid-argument", f"a decision for pack `{decision.pack}` given to "
+                f"allocate `{pack.id}`", hint="allocate each pack's decisions separately",
+                path="decisions_with_applicants")])
         counts[decision.outcome] += 1
         if decision.outcome == "eligible":
             eligible.append((decision, applicant))
@@ -178,8 +183,9 @@ def allocate(decisions_with_applicants: Iterable[tuple[Decision, Applicant]], pa
             kinds = _kinds(pack, decision.call, cache)
             for reason in decision.reasons:
                 kind = kinds.get(reason.rule)
-                if (kind in ("window", "rule") and reason.status == "unmet") or (
-                        kind == "exclusion" and reason.status == "met"):
+                # a Decision reports an exclusion as the criterion "not excluded": one that
+                # applies is `unmet`, like a failed rule (runtime/decide.py, reason_status)
+                if kind in ("window", "rule", "exclusion") and reason.status == "unmet":
                     unmet[reason.rule] += 1
                     messages.setdefault(reason.rule, reason.message)
     if mode == "budget_share":

@@ -22,6 +22,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fundrules.diagnostics import Diagnostic
+from fundrules.errors import InvalidArgument
+
 __all__ = ["COUNTRIES", "synthesize", "synthesize_lines"]
 
 #: Countries with a population model (one fund each), in the order ``all`` rotates.
@@ -263,9 +266,13 @@ def synthesize(n: int, seed: int, country: str | None = None) -> Iterator[dict[s
     ``country`` is one of :data:`COUNTRIES`, or ``None`` for a mix of all four.
     """
     if country is not None and country not in COUNTRIES:
-        raise ValueError(f"country must be one of {', '.join(COUNTRIES)}, not {country!r}")
+        raise InvalidArgument([Diagnostic(
+            "invalid-argument", f"country must be one of {', '.join(COUNTRIES)}, not {country!r}",
+            hint="pass country=None for every country", path="country")])
     if n < 0:
-        raise ValueError(f"n must be 0 or more, not {n}")
+        raise InvalidArgument([Diagnostic(
+            "invalid-argument", f"n must be 0 or more, not {n}", hint="pass a whole number",
+            path="n")])
     for index in range(n):
         yield _applicant(seed, index, country)
 

@@ -17,6 +17,7 @@ from fundrules import (
     load_pack,
     parse_applicant,
 )
+from fundrules.batch import allocate, synthesize
 from fundrules.testing import applicants_for
 
 IT = "it-ifc-netflix"
@@ -38,6 +39,12 @@ CALLS: dict[str, tuple[Callable[[], Any], type[FundrulesError], str]] = {
                                     "call"),
     "applicant not a mapping": (lambda: parse_applicant(42), ApplicantError, ""),
     "pack file missing": (lambda: load_pack("no-such-pack.yaml"), PackError, ""),
+    "negative budget": (lambda: allocate([], ENGINE.pack(IT), "-1"), InvalidArgument, "budget"),
+    "another pack's decision": (lambda: allocate(
+        [(ENGINE.evaluate(APPLICANT, IT), parse_applicant(APPLICANT))],
+        ENGINE.pack("fr-netflix-audiens")), InvalidArgument, "decisions_with_applicants"),
+    "unknown synth country": (lambda: list(synthesize(1, 1, "XX")), InvalidArgument, "country"),
+    "negative synth count": (lambda: list(synthesize(-1, 1)), InvalidArgument, "n"),
 }
 
 

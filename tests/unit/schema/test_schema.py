@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import time
 import types
 from collections.abc import Callable
 from decimal import Decimal
@@ -529,6 +528,11 @@ def test_error_text_is_printable() -> None:
 # --- size limits: hostile input fails fast --------------------------------------------------
 
 MILLION: list[dict[str, object]] = [{}] * 1_000_000
+#: A hang guard (pytest-timeout), not a timing: validating a million items one by one, or
+#: printing a 100,000-digit number, would take minutes or never end; each test takes well
+#: under a second, so a limit hundreds of times that cannot fail on a slow machine. That
+#: the size is what is refused (not each item) is asserted through the one path reported.
+HANG = pytest.mark.timeout(300)
 
 
 @pytest.mark.parametrize(
@@ -545,19 +549,17 @@ MILLION: list[dict[str, object]] = [{}] * 1_000_000
         (_set("income.0.amount.value", "9" * 100_000), "income[0].amount.value"),
     ],
 )
+@HANG
 def test_huge_input_is_rejected_fast(patch: Patch, path: str) -> None:
     data = full()
     patch(data)
-    started = time.perf_counter()
     assert paths(data) == {path}
-    assert time.perf_counter() - started < 30  # a hang guard only
 
 
+@HANG
 def test_mapping_with_a_million_keys_is_rejected_fast() -> None:
     data = {**MINIMAL, **{f"k{i}": i for i in range(1_000_000)}}
-    started = time.perf_counter()
     assert paths(data) == {None}
-    assert time.perf_counter() - started < 30  # a hang guard only
 
 
 def test_deep_nesting_is_rejected() -> None:
