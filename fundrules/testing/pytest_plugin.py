@@ -40,14 +40,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _asked_for(parent: pytest.Collector, path: Path) -> bool:
-    if parent.session.isinitpath(path):
-        return True
+    """Whether the file is, or lies in, a path named on the command line or in the ini."""
+    config = parent.config
+    roots = [Path(r) for r in config.getini(INI_OPTION)]
+    if config.args_source == pytest.Config.ArgsSource.ARGS:  # typed by the user, not defaulted
+        roots += [config.invocation_params.dir / a.split("::", 1)[0] for a in config.args]
     resolved = path.resolve()
-    for root in parent.config.getini(INI_OPTION):
-        root = Path(root).resolve()
-        if resolved == root or root in resolved.parents:
-            return True
-    return False
+    return any(resolved == r.resolve() or r.resolve() in resolved.parents for r in roots)
 
 
 def _is_case_file(path: Path) -> bool:

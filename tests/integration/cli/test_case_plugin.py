@@ -76,3 +76,13 @@ def test_the_ini_option_opts_a_folder_in(tmp_path: Path):
     assert done.returncode == 0, done.stdout + done.stderr
     cases = [line for line in done.stdout.splitlines() if "fixture.yaml::" in line]
     assert len(cases) == 2 * len(load_cases(IT_CASES))
+
+
+def test_a_folder_named_on_the_command_line_opts_in_and_testpaths_do_not(tmp_path: Path):
+    _project(tmp_path, "testpaths = tests\n")
+    bare = _pytest("--collect-only", "-q", cwd=tmp_path)
+    assert [line for line in bare.stdout.splitlines() if "::" in line] == [
+        "tests/test_own.py::test_own"]
+    named = _pytest("--collect-only", "-q", "tests", cwd=tmp_path)
+    assert sum("fixture.yaml::" in line for line in named.stdout.splitlines()) == 2 * len(
+        load_cases(IT_CASES))
