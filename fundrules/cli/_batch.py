@@ -30,6 +30,7 @@ from fundrules.cli._common import (
     broken_pipe,
     engine_from,
     print_diagnostics,
+    whole_number,
 )
 from fundrules.cli._output import (
     OUTPUT_ERRNOS,
@@ -58,14 +59,6 @@ __all__ = [
 ]
 
 
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expects a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
 
 
 #: Seconds one input may take before it is stopped (``--timeout``): milliseconds are usual.
@@ -84,7 +77,7 @@ def _seconds(text: str) -> float:
 
 def add_jobs_option(parser: argparse.ArgumentParser) -> None:
     """``--jobs N``: worker processes (default: every core); ``--timeout SECONDS``."""
-    parser.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+    parser.add_argument("--jobs", type=whole_number(1), default=None, metavar="N",
                         help=f"worker processes (default: every core, here {default_jobs()})")
     parser.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help="time limit per input: one that takes longer gets a "

@@ -7,13 +7,14 @@ import contextlib
 import enum
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from fundrules.api import Engine
 from fundrules.backends import BACKEND_NAMES
 from fundrules.diagnostics import Diagnostic
 
-__all__ = ["ExitCode", "add_engine_options", "broken_pipe", "engine_from", "print_diagnostics"]
+__all__ = ["ExitCode", "add_engine_options", "broken_pipe", "engine_from", "print_diagnostics",
+           "whole_number"]
 
 
 class ExitCode(enum.IntEnum):
@@ -53,3 +54,17 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
     """One ``file:line:col: code: message`` line (and hint) per problem, on stderr."""
     for d in diagnostics:
         print(d.format(), file=sys.stderr)
+
+
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number of at least ``minimum`` (clear messages)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expects a whole number, not {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, not {value}")
+        return value
+
+    return parse

@@ -11,17 +11,18 @@ import importlib.util
 import sys
 from typing import Any
 
-from fundrules.cli._common import ExitCode, add_engine_options, engine_from, print_diagnostics
+from fundrules.cli._common import (
+    ExitCode,
+    add_engine_options,
+    engine_from,
+    print_diagnostics,
+    whole_number,
+)
 from fundrules.errors import FundrulesError
 
 __all__ = ["add_parser"]
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
 
 
 def add_parser(sub: Any) -> None:
@@ -36,11 +37,11 @@ def add_parser(sub: Any) -> None:
                    help="append one JSON line per decision to this file")
     p.add_argument("--log-inputs", action="store_true",
                    help="also write each applicant's input in the decision log")
-    p.add_argument("--max-body", type=_positive, default=1 << 20, metavar="BYTES",
+    p.add_argument("--max-body", type=whole_number(1), default=1 << 20, metavar="BYTES",
                    help="largest request body accepted (default: 1 MiB); larger: 413")
-    p.add_argument("--max-items", type=_positive, default=1000, metavar="N",
+    p.add_argument("--max-items", type=whole_number(1), default=1000, metavar="N",
                    help="most applicants in one request (default: 1000); more: 413")
-    p.add_argument("--workers", type=_positive, default=None, metavar="N",
+    p.add_argument("--workers", type=whole_number(1), default=None, metavar="N",
                    help="serve from N worker processes; SIGHUP to this process replaces "
                    "them with fresh ones that read the packs again (reload without "
                    "growing, docs/serve.md)")

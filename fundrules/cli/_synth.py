@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from fundrules.batch import COUNTRIES, synthesize_lines
-from fundrules.cli._common import ExitCode, broken_pipe
+from fundrules.cli._common import ExitCode, broken_pipe, whole_number
 from fundrules.cli._output import OUTPUT_ERRNOS, OutputFile, output_error, warn
 
 __all__ = ["DEFAULT_SEED", "add_parser"]
@@ -16,14 +16,6 @@ __all__ = ["DEFAULT_SEED", "add_parser"]
 DEFAULT_SEED = 1
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expects a whole number, not {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return value
 
 
 def add_parser(sub: Any) -> None:
@@ -34,7 +26,8 @@ def add_parser(sub: Any) -> None:
         "statuses, work histories, incomes, benefits and submission times over each fund's "
         "2020 windows (docs/batch.md lists the assumptions). The same seed gives the same "
         f"bytes; without --seed, the seed is {DEFAULT_SEED}.")
-    p.add_argument("--n", type=_count, required=True, metavar="N", help="number of applicants")
+    p.add_argument("--n", type=whole_number(0), required=True, metavar="N",
+                   help="number of applicants")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
                    help=f"random seed (default: {DEFAULT_SEED})")
     p.add_argument("--country", type=str.upper, choices=[*COUNTRIES, "ALL"], default="ALL",
