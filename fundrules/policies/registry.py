@@ -17,6 +17,7 @@ every other pack usable.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.metadata
 import os
 from collections.abc import Iterable, Iterator
@@ -87,7 +88,20 @@ def _plugin_sources() -> tuple[list[PackSource], list[Diagnostic]]:
 
 
 def pack_id_of(path: Path) -> str | None:
-    """The id (``pack:``) a pack file declares, read without compiling it (None if unreadable)."""
+    """The id (``pack:``) a pack file declares, read without compiling it (None if unreadable).
+
+    Remembered per file version (path, size, modification time): discovering the packs
+    again, as each command and case file does, does not read every pack file again.
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _pack_id_of(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pack_id_of(path: str, size: int, mtime_ns: int) -> str | None:
     loaded = load_file(path, limits=_ID_LIMITS)
     node = loaded.root.get("pack") if loaded.root is not None else None
     value = node.to_plain() if node is not None else None
