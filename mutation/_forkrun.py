@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -110,3 +111,12 @@ def run_forked(repo: Path, body: Callable[[], int], *, timeout: float, log: Path
     if code == 1:
         return "failed", elapsed
     return f"error:{code}", elapsed
+
+
+def equivalent(section: str) -> dict[str, str]:
+    """Mutants shown equivalent, each with why (``[section]`` of mutation/equivalent.toml)."""
+    path = Path(__file__).resolve().parent / "equivalent.toml"
+    if not path.exists():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {k: str(v) for k, v in data.get(section, {}).items()}

@@ -36,9 +36,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _forkrun import REPO, run_forked, target_copy, warm_up
+from _forkrun import equivalent as load_equivalent
 
 CONFIG = Path(__file__).resolve().parent / "config.toml"
-EQUIVALENT = Path(__file__).resolve().parent / "equivalent.toml"
 
 _CMP_SWAPS: dict[type[ast.cmpop], tuple[type[ast.cmpop], ...]] = {
     ast.Lt: (ast.LtE, ast.Gt), ast.LtE: (ast.Lt, ast.GtE), ast.Gt: (ast.GtE, ast.Lt),
@@ -257,11 +257,6 @@ def _steps_body(steps: list[list[str]]) -> Callable[[], int]:
     return body
 
 
-def _load_equivalent() -> dict[str, str]:
-    if not EQUIVALENT.exists():
-        return {}
-    data = tomllib.loads(EQUIVALENT.read_text(encoding="utf-8"))
-    return {k: str(v) for k, v in data.get("code", {}).items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     ns = parser.parse_args(argv)
     config = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["code"]
     modules = ns.module or list(config)
-    equivalent = _load_equivalent()
+    equivalent = load_equivalent("code")
     out = REPO / ns.out
     out.mkdir(exist_ok=True)
     results_path = out / "code-results.jsonl"

@@ -33,7 +33,6 @@ import re
 import signal
 import sys
 import time
-import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +41,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _forkrun import REPO, run_forked, target_copy, warm_up
+from _forkrun import equivalent as load_equivalent
 
 #: keys whose scalars are conditions: operators and numbers in them are mutated
 CONDITION_KEYS = {"when", "where", "unless", "eligible", "applies", "condition"}
@@ -162,13 +162,6 @@ def _cli(commands: tuple[list[str], ...]) -> Callable[[], int]:
     return body
 
 
-def _equivalent() -> dict[str, str]:
-    """Mutants shown equivalent, each with why (mutation/equivalent.toml, ``[packs]``)."""
-    path = Path(__file__).resolve().parent / "equivalent.toml"
-    if not path.exists():
-        return {}
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {k: str(v) for k, v in data.get("packs", {}).items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
                 mark = "killed" if killed else "SURVIVED"
                 print(f"{mark:8} {state:8} {took:5.1f}s {m.id} (line {m.line}: {m.what})",
                       flush=True)
-    equivalent = _equivalent()
+    equivalent = load_equivalent("packs")
     print("\npack | mutants | killed | equivalent (survived) | kill rate")
     for f in files:
         mine = [r for r in rows if r["pack"] == f.stem]
