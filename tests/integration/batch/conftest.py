@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fundrules.batch import synthesize_lines
+from fundrules.io import Input
 
 #: Malformed lines mixed into a population: each must come back as an error record.
 MALFORMED = [
@@ -37,6 +39,21 @@ def write_population(path: Path, n: int, seed: int, country: str | None,
                 lines += 1
         out.write("\n")
     return lines + 1, good, 1
+
+
+class CountingSource:
+    """JSON Lines inputs from a generator that counts how many have been taken so far."""
+
+    blank_lines = 0
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.taken = 0
+
+    def __iter__(self) -> Iterator[Input]:
+        for number, line in enumerate(self.lines, 1):
+            self.taken += 1
+            yield Input("line", number, line, source="generated")
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import json
 import os
 import resource
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from fundrules.io import Input, InputSource
 from fundrules.parallel import Failure, evaluate_inputs
 from fundrules.parallel._pool import _IN_FLIGHT
 from fundrules.parallel._run import _CHUNK_ITEMS
-from tests.integration.batch.conftest import write_population
+from tests.integration.batch.conftest import CountingSource, write_population
 
 PACKS = ["it-ifc-netflix", "fr-netflix-audiens"]
 
@@ -185,20 +184,6 @@ def test_a_dead_worker_loses_only_its_own_input() -> None:
     assert failed[0].results[0].diagnostics[0].code == "engine-failure"
 
 
-class _CountingSource:
-    """JSON Lines inputs from a generator that counts how many have been taken so far."""
-
-    blank_lines = 0
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        self.taken = 0
-
-    def __iter__(self) -> Iterator[Input]:
-        for number, line in enumerate(self.lines, 1):
-            self.taken += 1
-            yield Input("line", number, line, source="generated")
-
 
 @pytest.mark.parametrize("jobs", [
     1,
@@ -213,7 +198,7 @@ def test_run_batch_streams_without_reading_everything_first(jobs: int) -> None:
     is the same on an idle and a loaded machine. A batch that read everything first
     would have taken all 1,500 inputs before its first record.
     """
-    source = _CountingSource(list(synthesize_lines(1500, 3, "FR")))
+    source = CountingSource(list(synthesize_lines(1500, 3, "FR")))
     taken_at_write: list[tuple[int, int]] = []  # (inputs taken, records written before)
 
     class _Out:

@@ -34,7 +34,7 @@ from fundrules.batch import (
 from fundrules.cli import main
 from fundrules.cli._batch import run_batch
 from fundrules.version import VERSION
-from tests.integration.batch.conftest import write_population
+from tests.integration.batch.conftest import CountingSource, write_population
 
 PACKS = ["it-ifc-netflix", "fr-netflix-audiens"]
 SMALL_CHUNK = 16  # inputs per chunk (and per task) here, so that 400 lines make 25 tasks
@@ -165,26 +165,12 @@ def test_an_input_that_kills_every_worker_fails_alone(client: distributed.Client
     client.wait_for_workers(2, timeout=60)
 
 
-class _CountingSource:
-    """JSON Lines inputs that count how many have been taken so far."""
-
-    blank_lines = 0
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        self.taken = 0
-
-    def __iter__(self) -> Iterator[Input]:
-        for number, line in enumerate(self.lines, 1):
-            self.taken += 1
-            yield Input("line", number, line, source="generated")
-
 
 @pytest.mark.usefixtures("small_tasks")
 def test_the_client_streams_and_holds_a_bounded_number_of_inputs(
         cluster: distributed.LocalCluster) -> None:
     """At most (window + the task being formed) tasks of inputs are taken ahead of output."""
-    source = _CountingSource([line.rstrip("\n") for line in synthesize_lines(600, 3, "FR")])
+    source = CountingSource([line.rstrip("\n") for line in synthesize_lines(600, 3, "FR")])
     lag: list[int] = []
 
     class _Out:
