@@ -9,22 +9,10 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import sys
 from collections.abc import Sequence
 
-from fundrules.cli import (
-    _allocate,
-    _batch,
-    _check,
-    _diff,
-    _evaluate,
-    _explain,
-    _schema,
-    _serve,
-    _synth,
-    _test,
-    _verify,
-)
 from fundrules.cli._common import ExitCode, broken_pipe
 from fundrules.version import VERSION
 
@@ -34,29 +22,38 @@ __all__ = ["ExitCode", "main"]
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS, errno.EFBIG})
 
 
-def _parser() -> argparse.ArgumentParser:
+#: Each subcommand and the module that defines it, in the order `--help` lists them.
+COMMANDS = {"evaluate": "_evaluate", "check": "_check", "test": "_test", "batch": "_batch",
+            "allocate": "_allocate", "synth": "_synth", "diff": "_diff", "explain": "_explain",
+            "schema": "_schema", "verify": "_verify", "serve": "_serve"}
+
+
+def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser; only the named subcommand's module is imported when argv names one.
+
+    A command pays for what it uses: `fundrules check` never imports hypothesis, Dask or
+    the HTTP server. Without a known subcommand (``--help``, a typo) every one is loaded,
+    so the help and the error list them all.
+    """
+    named = next((a for a in argv if not a.startswith("-")), None)
+    if named in COMMANDS:
+        wanted = [named]
+    else:  # `--version` alone needs no subcommand
+        wanted = [] if named is None and "--version" in argv else list(COMMANDS)
     parser = argparse.ArgumentParser(
         prog="fundrules",
         description="Decide relief-fund applications with YAML policy packs.")
     parser.add_argument("--version", action="version", version=f"fundrules {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _evaluate.add_parser(sub)
-    _check.add_parser(sub)
-    _test.add_parser(sub)
-    _batch.add_parser(sub)
-    _allocate.add_parser(sub)
-    _synth.add_parser(sub)
-    _diff.add_parser(sub)
-    _explain.add_parser(sub)
-    _schema.add_parser(sub)
-    _verify.add_parser(sub)
-    _serve.add_parser(sub)
+    for name in wanted:
+        importlib.import_module(f"fundrules.cli.{COMMANDS[name]}").add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = _parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad options, 0 on --help
