@@ -1,4 +1,4 @@
-"""Time and memory of every hostile case of tests/integration/hostile/, one fresh process per case.
+"""Time and memory of every hostile case of tests/integration/hostile/, one child process per case.
 
     python benchmarks/hostile.py
 
