@@ -4,8 +4,9 @@
 by a hypothesis search over applicants generated for that pack (``applicants_for``,
 aimed at the question): can every rule be met? can an applicant be eligible? does
 every award tier ever apply? can an applicant meet eligibility without being caught by
-each exclusion? A question answered "yes" has a witness (an applicant, shrunk to a
-minimal one); a question with no witness within the budget becomes a finding. Needs
+each exclusion? A question answered "yes" has a witness (an applicant; the one a
+finding shows is shrunk to a minimal one); a question with no witness within the
+budget becomes a finding. Needs
 hypothesis (``pip install 'fundrules[verify]'``).
 """
 
@@ -63,9 +64,12 @@ class _Search:
         self.call = call
         self.compiled: CompiledPack = pack.calls[call]
         self.engine = Engine([pack], backend="python")
-        self.settings = settings(max_examples=budget, database=None, derandomize=True,
-                                 deadline=None, phases=[Phase.generate, Phase.shrink],
-                                 suppress_health_check=list(HealthCheck))
+        # Most questions only ask whether an applicant exists; shrinking (most of a
+        # search's cost) is paid only for the witnesses a finding shows.
+        self.existence = settings(max_examples=budget, database=None, derandomize=True,
+                                  deadline=None, phases=[Phase.generate],
+                                  suppress_health_check=list(HealthCheck))
+        self.minimal = settings(self.existence, phases=[Phase.generate, Phase.shrink])
         self.tried = 0
         self.positive, self.excluded = _positive(self.compiled)
 
@@ -77,13 +81,14 @@ class _Search:
         statuses[_POSITIVE] = evaluation.part_status(self.positive)
         return statuses
 
-    def witness(self, aim: Mapping[str, Status], test: Callable[[_Statuses], bool]
-                ) -> Applicant | None:
-        """A minimal applicant for which ``test`` holds, or None within the budget."""
+    def witness(self, aim: Mapping[str, Status], test: Callable[[_Statuses], bool], *,
+                minimal: bool = False) -> Applicant | None:
+        """An applicant for which ``test`` holds (shrunk when ``minimal``), or None."""
         strategy = applicants_for(self.pack, call=self.call, aim=aim).map(
             lambda a: a.model_copy(update={"call": self.call}))
+        chosen = self.minimal if minimal else self.existence
         try:
-            return find(strategy, lambda a: test(self.statuses(a)), settings=self.settings)
+            return find(strategy, lambda a: test(self.statuses(a)), settings=chosen)
         except (NoSuchExample, Unsatisfiable):
             return None
 
@@ -159,7 +164,7 @@ def _verify_call(search: _Search) -> list[Finding]:
                                _is({fact: "unmet", _POSITIVE: "met"}))
         if clear is None:
             caught = search.witness({"eligible": "met", rule.id: "met"},
-                                    _is({fact: "met", _POSITIVE: "met"}))
+                                    _is({fact: "met", _POSITIVE: "met"}), minimal=True)
             out.append(search.finding(
                 "exclusion-contradicts-eligibility", "error", rule.id,
                 f"exclusion `{rule.id}` applies whenever the other criteria are met, so no "
@@ -180,7 +185,8 @@ def _conflicts(search: _Search, positive: Cond, met_rules: Mapping[str, Applican
         both = search.witness({rule_a.id: "met", rule_b.id: "met"},
                               _is({a: "met", b: "met"}))
         if both is None:
-            shown = met_rules[a]
+            shown = search.witness({rule_a.id: "met"}, _is({a: "met"}), minimal=True) \
+                or met_rules[a]
             status_b = search.statuses(shown)[b]
             out.append(search.finding(
                 "conflicting-criteria", "error", f"{rule_a.id}, {rule_b.id}",
@@ -212,7 +218,7 @@ def _tiers(search: _Search) -> list[Finding]:
         shadow = None
         if tier.rule is not None:
             shadow = search.witness({"eligible": "met", tier.id: "met"},
-                                    _is({"eligible": "met", tier.rule: "met"}))
+                                    _is({"eligible": "met", tier.rule: "met"}), minimal=True)
         who = ", ".join(f"`{t.id}`" for t in earlier) or "no earlier tier"
         message = (f"award tier `{tier.id}` never applies: {who} come(s) first and "
                    "cover(s) every eligible applicant it would apply to")
@@ -226,7 +232,7 @@ def verify_pack(pack: Pack, *, budget: int = 200) -> tuple[list[Finding], int]:
     """Every finding of every call, and how many applicants were tried in all.
 
     ``budget`` bounds each question: at most that many generated applicants (plus the
-    shrinking of a witness once one is found).
+    shrinking of a witness a finding shows).
     """
     findings: list[Finding] = []
     tried = 0

@@ -89,6 +89,9 @@ def test_an_award_tier_that_can_never_apply_is_found_with_a_witness(tmp_path: Pa
     assert finding.severity == "error" and finding.subject == "FR-AWARD-700"
     seen = _decide(path, finding)  # meets the 700 tier, yet gets the 900 one
     assert seen["FR-AWARD-700"] == "met" and seen["@award"] == "900.00"
+    # the witness shown is shrunk: one engagement, and no work dates it does not need
+    assert finding.witness is not None and len(finding.witness.engagements) == 1
+    assert finding.witness.engagements[0].work_dates is None
 
 
 def test_two_required_criteria_that_contradict_each_other_are_found(tmp_path: Path) -> None:
