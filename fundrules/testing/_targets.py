@@ -59,9 +59,20 @@ def resolve_pack(pack: Pack | str) -> Pack:
     if isinstance(pack, Pack):
         return pack
     from fundrules.policies.pack import load_pack
+
+    return _load_cached(_pack_path(pack), load_pack)
+
+
+@functools.lru_cache(maxsize=64)
+def _pack_path(pack_id: str) -> str:
+    """Where a pack id's file is: found once, as its pack is loaded once (``_load_cached``).
+
+    A strategy is built per draw in many tests (``data.draw(applicants("fr-..."))``), and
+    discovering the packs scans every installed package's entry points.
+    """
     from fundrules.policies.registry import PackRegistry
 
-    return _load_cached(str(PackRegistry.discover().source(pack).path), load_pack)
+    return str(PackRegistry.discover().source(pack_id).path)
 
 
 @functools.lru_cache(maxsize=16)

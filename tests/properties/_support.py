@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from hypothesis import note, settings
+from hypothesis import Verbosity, note, settings
+from hypothesis.control import current_build_context
 
 from fundrules import Applicant, Decision, Engine
 from fundrules.testing import case_yaml
@@ -71,8 +72,14 @@ def outcome_view(d: Decision) -> tuple[Any, ...]:
 
 
 def as_case(applicant: Applicant, decision: Decision | None = None, name: str = "generated"
-            ) -> str:
-    """Record the applicant as a pasteable YAML case (shown when the test fails)."""
-    text = case_yaml(applicant, decision, name=name)
-    note("as a YAML test case (paste under `cases:`):\n" + text)
-    return text
+            ) -> None:
+    """Record the applicant as a pasteable YAML case, shown when the test fails.
+
+    The YAML is written only for the example hypothesis reports (the final, shrunk
+    one, or every one at verbose): writing it for each example cost a fifth of the
+    property tests' time.
+    """
+    assert settings.default is not None
+    if current_build_context().is_final or settings.default.verbosity >= Verbosity.verbose:
+        note("as a YAML test case (paste under `cases:`):\n"
+             + case_yaml(applicant, decision, name=name))
