@@ -14,10 +14,11 @@ the assertion allows 100 ms for each, the issue's bound, two and a half to four 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -110,25 +111,45 @@ def test_a_huge_applicant_is_refused_before_its_dates_are_read() -> None:
     assert time.process_time() - start < 0.05  # measured: well under 1 ms
 
 
-def _cpu(run: Callable[[], object], times: int = 3) -> float:
-    """The least CPU time of a few runs, each after a full garbage collection.
+def _cpu(run: Callable[[], object], budget: float, times: int = 3) -> float:
+    """The least CPU time of up to ``times`` runs, stopping at the first within ``budget``.
 
     The least run is the one the other processes of a shared machine disturbed least (they
-    share its caches and cores), and a collection of whatever the test session built
-    before is not the applicant's cost.
+    share its caches and cores). Call it inside ``_frozen_heap()``.
     """
     best = float("inf")
     for _ in range(times):
-        gc.collect()
         start = time.process_time()
         run()
         best = min(best, time.process_time() - start)
+        if best < budget:
+            break
     return best
+
+
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """The test session's objects out of the collector's sight while the runs are timed.
+
+    A collection that walks whatever the session built before is not the applicant's
+    cost: one collection, then ``gc.freeze()`` (collections still run, on new objects).
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def test_the_worst_accepted_applicant_is_decided_in_well_under_100_ms() -> None:
     document = worst_applicant()
-    validating = _cpu(lambda: parse_applicant(document))
+    with _frozen_heap():
+        _worst_is_fast(document)
+
+
+def _worst_is_fast(document: dict[str, Any]) -> None:
+    validating = _cpu(lambda: parse_applicant(document), 0.1)
     assert validating < 0.1, f"validation: {validating * 1e3:.1f} ms"
     applicant = parse_applicant(document)
     assert applicant.engagements is not None
@@ -139,7 +160,7 @@ def test_the_worst_accepted_applicant_is_decided_in_well_under_100_ms() -> None:
         engine = Engine(backend=backend)
         for pack in engine.pack_ids:
             decision = engine.evaluate(applicant, pack)
-            spent = _cpu(lambda: engine.evaluate(applicant, pack))  # noqa: B023 - called now
+            spent = _cpu(lambda: engine.evaluate(applicant, pack), 0.1)  # noqa: B023 - called now
             assert decision.outcome in ("eligible", "ineligible", "incomplete")
             assert spent < 0.1, f"{backend} {pack}: {spent * 1e3:.1f} ms"
             slowest = max(slowest, spent)
