@@ -6,7 +6,9 @@ The rules a doc follows (they are what this module checks):
   repository's ``examples/``, ``policies/``, ``benchmarks/``, ``docs/schema/`` and
   ``tests/packs/`` (never the repository itself). Its blocks run in the order they are
   written, in that folder, so a block may use the files an earlier block of the same file
-  made. ``fundrules`` and ``python`` are the ones of the interpreter running the tests.
+  made. ``fundrules`` and ``python`` are the ones of the interpreter running the tests
+  (``fundrules`` through a warm launcher, ``tests/repo/_warm_cli.py``: the same command
+  line code, forked from one interpreter that imported it once).
 * **console blocks.** A line starting with ``$ `` is a command (run by ``bash -c``); the
   lines after it, up to the next command, are its output (stdout and stderr together, as a
   terminal shows them). In shown output, ``...`` stands for any text, and a line holding
@@ -55,6 +57,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.repo._warm_cli import warm_bin
 
 ROOT = ROOT
 DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
@@ -183,9 +186,14 @@ def matches(expected: list[str], actual: list[str]) -> bool:
     return at(0, 0, {})
 
 
+#: The warm ``fundrules`` launcher's folder while the doc files run (``_warm_cli``).
+_WARM: list[str] = []
+
+
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FUNDRULES_", "PYTEST_"))}
-    env.update(PATH=BIN + os.pathsep + env.get("PATH", ""), NO_COLOR="1", COLUMNS="100",
+    env.update(PATH=os.pathsep.join([*_WARM, BIN, env.get("PATH", "")]), NO_COLOR="1",
+               COLUMNS="100",
                PYTHONIOENCODING="utf-8", LC_ALL="C.UTF-8", TZ="UTC", PYTHONDONTWRITEBYTECODE="1",
                # diagnostics at one position (two missing messages) come out in set order,
                # which follows the hash seed: pinned so that the shown order is the printed one
@@ -359,8 +367,12 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, list[str]]:
         _prepare(work)
         return doc, run_file(doc, doc.relative_to(ROOT).as_posix(), work, scripts)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(one, DOCS))
+    with warm_bin(_env()) as folder, ThreadPoolExecutor(max_workers=2) as pool:
+        _WARM.append(str(folder))
+        try:
+            return dict(pool.map(one, DOCS))
+        finally:
+            _WARM.clear()
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=[d.relative_to(ROOT).as_posix() for d in DOCS])
