@@ -101,9 +101,14 @@ class _Proc:
         self.sent = 0.0
 
     def send(self, seq: int, chunk: list[Input]) -> None:
+        # the time is taken before sending: the worker may start deciding (and stamp
+        # `progress`) before this process runs again, and an input stamped before `sent`
+        # would be taken for the previous chunk's, given the start-up grace instead of
+        # the time limit
+        sent = time.monotonic()
         self.conn.send((seq, chunk))  # pickled whole before writing: a failure sends nothing
         self.job = (seq, chunk)
-        self.sent = time.monotonic()
+        self.sent = sent
 
     def deciding(self) -> tuple[int, float]:
         """(index in the chunk, start) of the input being decided; (-1, sent) before any.

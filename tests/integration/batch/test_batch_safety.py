@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from multiprocessing import connection
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +241,32 @@ def test_resume_with_nothing_written_starts_from_the_first_input(
 
 
 # --- a stuck input ---------------------------------------------------------------------
+
+def test_the_limit_holds_when_this_process_is_descheduled_after_sending(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker may start (and get stuck on) an input before the sender runs again.
+
+    Simulated: every send returns 0.3 s late, as on a loaded machine. The stuck input
+    (the first of its chunk, decided at once) must still time out after 0.5 s, not
+    after the 60 s a worker is given to start.
+    """
+    real = connection.Connection.send
+
+    def late(self: connection.Connection, obj: object) -> None:
+        real(self, obj)
+        time.sleep(0.3)
+
+    monkeypatch.setattr(connection.Connection, "send", late)
+    people = list(synthesize(70, 4, "ES"))
+    items = [Input("item", i, p) for i, p in enumerate(people)]
+    items[64] = Input("item", 64, Sleepy(people[64], 30))  # the first of the second chunk
+    pack = Engine().pack("es-academia-netflix")
+    started = time.monotonic()
+    results = list(evaluate_inputs(items, [pack], jobs=2, timeout=0.5))
+    assert time.monotonic() - started < 20  # the stuck input alone sleeps 30 s
+    failed = [r.at for r in results if isinstance(r.results[0], Failure)]
+    assert failed == [64]
+
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_stuck_input_times_out_alone_and_the_batch_goes_on(jobs: int) -> None:
