@@ -270,3 +270,20 @@ def test_a_range_award_without_its_maximum_is_refused_not_a_crash() -> None:
         with pytest.raises(PackError) as caught:
             allocate([(broken, applicant)], ENGINE.pack("uk-film-tv-charity"), budget=budget)
         assert caught.value.diagnostics[0].code == "invalid-value"
+
+
+def test_budget_share_commits_the_shares_even_of_a_range_award() -> None:
+    """The UK pack (awards of GBP 500 to 2,500) switched to budget_share: GBP 3,000 among 3.
+
+    Each is paid a share of 1,000.00, and 3,000.00 is committed: the range's 500 and 2,500
+    are not what is paid (they once made the report 4,500 over budget).
+    """
+    pack = _pack_text("uk-film-tv-charity", "allocation: needs_assessed\n",
+                      "allocation: budget_share\n")
+    people = [_at(f"uk-{i}", f"2020-04-08T1{i}:00:00+01:00") for i in range(3)]
+    result = allocate(_like("uk-film-tv-charity", people, pack), pack, budget="3000")
+    assert result.share == Decimal("1000.00")
+    assert [(g.funded, g.amount, g.min, g.max) for g in result.grants] == [
+        (True, Decimal("1000.00"), None, None)] * 3
+    assert result.committed_min == result.committed_max == Decimal("3000.00")
+    assert result.remaining == result.remainder == Decimal("0.00")
