@@ -15,7 +15,11 @@ process (``_forkrun.py``), at most one at a time, so a mutant costs seconds.
 A mutant's id is ``file:function:operator:n`` (``n`` counts that operator in that
 function), stable while other functions change. Equivalent mutants are listed, each with
 why, in ``mutation/equivalent.toml``; they are run and reported, and excluded from the
-kill rate only if they survive. Run it under ``nice -n 19`` on a shared machine.
+kill rate only if they survive. The closing table counts each module's mutants, those
+run (a mutant with no result is named as *not run*), killed, equivalent and survived.
+``--resume`` keeps an earlier result only while its mutant is the same (a digest of the
+mutated module): after the module changes, an id may name another mutant. Run it under
+``nice -n 19`` on a shared machine.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import argparse
 import ast
 import copy
 import fnmatch
+import hashlib
 import json
 import signal
 import sys
@@ -60,6 +65,11 @@ class Mutant:
     line: int
     what: str
     source: str  # the whole mutated module
+
+    @property
+    def digest(self) -> str:
+        """What the mutant is (its whole mutated module): a kept kill must be of this mutant."""
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()[:16]
 
 
 def _name(op: object) -> str:
@@ -267,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--out", default="mutation-out", help="folder for results and logs")
     parser.add_argument("--resume", action="store_true",
-                        help="keep the results so far; run again only survivors and the rest")
+                        help="keep the results so far (of mutants unchanged since); run again "
+                             "only survivors and the rest")
     ns = parser.parse_args(argv)
     config = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["code"]
     modules = ns.module or list(config)
@@ -275,22 +286,34 @@ def main(argv: list[str] | None = None) -> int:
     out = REPO / ns.out
     out.mkdir(exist_ok=True)
     results_path = out / "code-results.jsonl"
-    done: dict[str, dict[str, object]] = {}
-    previous: dict[str, dict[str, object]] = {}
-    if ns.resume and results_path.exists():
-        for line in results_path.read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
-            previous[r["id"]] = r
-            if r["killed"]:
-                done[r["id"]] = r
+    every: dict[str, list[Mutant]] = {}
     todo: list[tuple[str, Mutant]] = []
     for module in modules:
         if module not in config:
             parser.error(f"{module}: not in {CONFIG.name} (one of {', '.join(config)})")
-        for m in mutants(REPO / module):
+        every[module] = list(mutants(REPO / module))
+        for m in every[module]:
             if ns.only and not any(fnmatch.fnmatch(m.id, p) for p in ns.only):
                 continue
             todo.append((module, m))
+    # an earlier row counts only while it is of the same mutant: once the module changes,
+    # an id may name another mutant (or none), and its old result says nothing of it
+    current = {m.id: m.digest for ms in every.values() for m in ms}
+    done: dict[str, dict[str, object]] = {}
+    previous: dict[str, dict[str, object]] = {}
+    stale = 0
+    if ns.resume and results_path.exists():
+        for line in results_path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            if r["module"] in every and current.get(r["id"]) != r.get("digest"):
+                stale += 1
+                continue
+            previous[r["id"]] = r
+            if r["killed"]:
+                done[r["id"]] = r
+    if stale:
+        print(f"{stale} earlier result(s) dropped: of mutants that changed or are gone",
+              flush=True)
     if ns.list:
         for _, m in todo:
             print(f"{m.id}  line {m.line}: {m.what}")
@@ -329,8 +352,8 @@ def main(argv: list[str] | None = None) -> int:
                     state, took = run_forked(repo, _steps_body(args), timeout=timeout, log=log)
                     killed = state != "passed"
                     row = {"id": m.id, "module": module, "line": m.line, "what": m.what,
-                           "state": state, "killed": killed, "seconds": round(took, 2),
-                           "equivalent": equivalent.get(m.id)}
+                           "digest": m.digest, "state": state, "killed": killed,
+                           "seconds": round(took, 2), "equivalent": equivalent.get(m.id)}
                     if not killed:
                         (out / "survivors").mkdir(exist_ok=True)
                         safe = m.id.replace("/", "_").replace(":", "__")
@@ -342,24 +365,39 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{mark:8} {state:8} {took:5.1f}s {m.id} (line {m.line}: {m.what})",
                           flush=True)
                 target.write_text(original, encoding="utf-8")
-    report(list(done.values()), modules, equivalent)
+    report(list(done.values()), {k: [m.id for m in v] for k, v in every.items()}, equivalent)
     return 0
 
 
-def report(rows: list[dict[str, object]], modules: list[str], equivalent: dict[str, str]
-           ) -> None:
-    """Kill rate per module: killed / (mutants - surviving equivalents)."""
-    print("\nmodule | mutants | killed | equivalent (survived) | kill rate")
-    for module in modules:
-        mine = [r for r in rows if r["module"] == module]
+def report(rows: list[dict[str, object]], every: dict[str, list[str]],
+           equivalent: dict[str, str]) -> None:
+    """Kill rate per module: killed / (mutants run - surviving equivalents).
+
+    ``every`` holds each module's mutant ids now: a mutant with no result is *not run*,
+    counted and named, so that a partial run never reads as a whole one.
+    """
+    print("\n| module | mutants | run | killed | equivalent | survived | kill rate |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for module, ids in every.items():
+        known = set(ids)
+        mine = [r for r in rows if r["module"] == module and r["id"] in known]
         killed = sum(1 for r in mine if r["killed"])
         equiv = sum(1 for r in mine if not r["killed"] and r["id"] in equivalent)
+        survived = len(mine) - killed - equiv
         counted = len(mine) - equiv
-        rate = 100.0 * killed / counted if counted else 100.0
-        print(f"{module} | {len(mine)} | {killed} | {equiv} | {rate:.1f}%")
+        rate = f"{100.0 * killed / counted:.1f}%" if counted else "-"
+        missing = [i for i in ids if i not in {r["id"] for r in mine}]
+        if missing:
+            rate += f" of those run ({len(missing)} not run)"
+        print(f"| `{module}` | {len(ids)} | {len(mine)} | {killed} | {equiv} | {survived} "
+              f"| {rate} |")
         for r in mine:
             if not r["killed"] and r["id"] not in equivalent:
                 print(f"    survived: {r['id']} (line {r['line']}: {r['what']})")
+        for i in missing[:20]:
+            print(f"    not run: {i}")
+        if len(missing) > 20:
+            print(f"    not run: ... and {len(missing) - 20} more (--list shows them)")
 
 
 if __name__ == "__main__":

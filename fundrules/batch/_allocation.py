@@ -7,7 +7,8 @@ Eligibility says who *may* be paid; allocation says who *is*, once the budget (a
   while it fits in what is left; the first one that does not fit closes the fund, and
   everyone after it is unfunded (paying a later, smaller award would jump the queue).
 - ``budget_share``: an equal share of the budget among eligible applicants, rounded down
-  to the cent; the cents left over are reported as ``remainder``.
+  to the cent; the cents left over are reported as ``remainder``. The share is what each
+  is paid and committed, whatever the award's kind (a range's min and max included).
 - ``needs_assessed``: ranked by declared monthly need, highest first, then funded in
   that order while the award's *maximum* still fits, so the budget holds whatever the
   assessor grants within each range.
@@ -227,8 +228,11 @@ def _by_need(eligible: list[tuple[Decision, Applicant]], currency: str
 def _grant(decision: Decision, applicant: Applicant, rank: int, funded: bool, note: str, *,
            need: Decimal | None = None, amount: Decimal | None = None) -> Grant:
     award = decision.award
-    low = award.min if award is not None and award.kind == "range" else None
-    high = award.max if award is not None and award.kind == "range" else None
+    low: Decimal | None = None
+    high: Decimal | None = None
+    # a range award spans min..max; under budget_share the share is the amount instead
+    if amount is None and award is not None and award.kind == "range":
+        low, high = award.min, award.max
     if amount is None and low is None:
         bounds = _bounds(award)
         amount = bounds[0] if bounds else None
