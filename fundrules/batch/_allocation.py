@@ -141,6 +141,12 @@ def _bounds(award: Award | None) -> tuple[Decimal, Decimal] | None:
     return amount, amount
 
 
+def _award_text(award: Award | None) -> str:
+    if award is not None and award.kind == "range":
+        return "a range without `min` or `max`"
+    return f"a {award.kind} award without an amount" if award is not None else "no award"
+
+
 def _needs_budget(pack: Pack, mode: str) -> PackError:
     return PackError([Diagnostic(
         "missing-key", f"pack `{pack.id}` has no `budget`, which `{mode}` needs",
@@ -256,9 +262,11 @@ def _in_order(ranked: Iterable[tuple[Decision, Applicant, Decimal | None]], pack
         bounds = _bounds(decision.award)
         if bounds is None:
             raise PackError([Diagnostic(
-                "invalid-value", f"pack `{pack.id}` gives share awards, which "
-                f"`{pack.model.allocation}` cannot commit",
-                hint="use `allocation: budget_share` for share awards",
+                "invalid-value", f"pack `{pack.id}` gave `{decision.applicant}` an award "
+                f"with no amount to commit ({_award_text(decision.award)}), which "
+                f"`{pack.model.allocation}` cannot allocate",
+                hint="give the award an amount (a range needs `min` and `max`), or use "
+                     "`allocation: budget_share` for share awards",
                 file=pack.file, path="allocation")])
         note = "funded"
         if cap is not None and count >= cap:

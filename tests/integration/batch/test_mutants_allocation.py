@@ -269,7 +269,10 @@ def test_a_range_award_without_its_maximum_is_refused_not_a_crash() -> None:
     for budget in ("3000", None):
         with pytest.raises(PackError) as caught:
             allocate([(broken, applicant)], ENGINE.pack("uk-film-tv-charity"), budget=budget)
-        assert caught.value.diagnostics[0].code == "invalid-value"
+        diagnostic = caught.value.diagnostics[0]
+        assert diagnostic.code == "invalid-value"
+        assert "`uk-1`" in diagnostic.message and "a range without `min` or `max`" \
+            in diagnostic.message
 
 
 def test_budget_share_commits_the_shares_even_of_a_range_award() -> None:
