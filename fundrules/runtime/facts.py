@@ -182,15 +182,10 @@ class InputReader:
         """``submitted_date`` as a value: the application's day in the call's time zone."""
         return exact(applicant.submitted_at.astimezone(self.zone).date().toordinal())
 
-    def read(self, applicant: Applicant, instant: int | None = None) -> InputValues:
-        """Every input of the call for one applicant.
-
-        ``instant``: ``submitted_at`` as a POSIX timestamp, when the caller has it already
-        (choosing the call needs it too).
-        """
+    def read(self, applicant: Applicant) -> InputValues:
+        """Every input of the call for one applicant."""
         at = applicant.submitted_at
-        if instant is None:
-            instant = int(at.timestamp())
+        instant = int(at.timestamp())
         today = exact(at.astimezone(self.zone).date().toordinal())
         return InputValues(self.pack.inputs, self._index,
                            [read(applicant, today, instant) for read in self._fns])
