@@ -111,28 +111,36 @@ def _add_figure(parts: tuple[Figure, ...]) -> Figure:
 
 
 def _extreme_figure(args: tuple[ItemExpr, ...], greatest: bool, currency: str) -> Figure:
-    # the figures an applicant reports; absent ones are skipped (A6)
+    """The greatest (or least) of the figures an applicant reports (absent ones: A6).
+
+    A bound is known when it is known for every reported figure, except the greatest's
+    low bound and the least's high bound, which any known figure gives.
+    """
     parts = tuple((getter(a.field) if isinstance(a, ItemField) else None,
                    compile_figure(a, currency)) for a in args)
+    pick = max if greatest else min
 
     def extreme(item: Any, share: tuple[int, int] | None, span: int | None) -> Interval:
-        los: list[Bound] = []
-        his: list[Bound] = []
+        lo: Bound = None
+        hi: Bound = None
+        lo_all = hi_all = True  # every reported figure's bound is known
+        reported = False
         for get, part in parts:
             if get is not None and get(item) is None:
                 continue
             p_lo, p_hi = part(item, share, span)
-            los.append(p_lo)
-            his.append(p_hi)
-        if not los:  # nothing reported: unknown
+            if reported:
+                lo = p_lo if lo is None else lo if p_lo is None else pick(lo, p_lo)
+                hi = p_hi if hi is None else hi if p_hi is None else pick(hi, p_hi)
+            else:
+                lo, hi, reported = p_lo, p_hi, True
+            lo_all = lo_all and p_lo is not None
+            hi_all = hi_all and p_hi is not None
+        if not reported:  # nothing reported: unknown
             return 0, None
-        known_lo = [x for x in los if x is not None]
-        known_hi = [x for x in his if x is not None]
         if greatest:
-            return (max(known_lo) if known_lo else None,
-                    max(known_hi) if len(known_hi) == len(his) else None)
-        return (min(known_lo) if len(known_lo) == len(los) else None,
-                min(known_hi) if known_hi else None)
+            return lo, (hi if hi_all else None)
+        return (lo if lo_all else None), hi
     return extreme
 
 

@@ -38,7 +38,7 @@ from fundrules.policies.plugins import predicates
 from fundrules.runtime._measures import Measure, window_day
 from fundrules.runtime._values import FALSE_VALUE, TRUE_VALUE, exact, getter, new_exact, scalar
 from fundrules.runtime.semantics import Value
-from fundrules.schema import Applicant
+from fundrules.schema import Applicant, Money
 
 __all__ = ["InputReader", "InputValues", "submitted_date", "window_day"]
 
@@ -60,7 +60,11 @@ def _income(applicant: Applicant, spec: IncomeInput, currency: str) -> Value:
         if entry.period != spec.period or entry.basis != spec.basis:
             continue
         found = True
-        value, note = scalar(entry.amount, currency)
+        amount = entry.amount
+        if type(amount) is Money and amount.currency == currency:  # the usual case
+            total += amount.minor_units()
+            continue
+        value, note = scalar(amount, currency)
         if value is None or value.lo is None:
             return Value(missing=(f"income[{i}].amount",), notes=(note,) if note else ())
         total += int(value.lo)

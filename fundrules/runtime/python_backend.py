@@ -9,11 +9,11 @@ backends give the same trace.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from fundrules.policies.ir import CompiledPack, Input, LeafInput, Status
+from fundrules.policies.ir import CLeaf, CompiledPack, Input, LeafInput, Status
 from fundrules.runtime.facts import InputValues
-from fundrules.runtime.semantics import CondFn, Value, input_cond, trace_order
+from fundrules.runtime.semantics import CondFn, Value, input_cond, trace_order, value_status
 
 __all__ = ["PythonBackend", "PythonRunner"]
 
@@ -27,18 +27,21 @@ class PythonRunner:
         self._call = call
         self._inputs = call.inputs
         position: dict[LeafInput, int] = {spec: i for i, spec in enumerate(call.inputs)}
-        # comparisons read the values by the input's position: no hashing at run time
-        self._rules: tuple[tuple[str, CondFn], ...] = tuple(
-            (r.id, input_cond(r.cond, position)) for r in call.rules)
+        # comparisons read the values by the input's position: no hashing at run time; a
+        # rule that is one comparison is called on its value directly (one call, not two)
+        self._rules: tuple[tuple[str, Callable[[Value], Status] | None, int, CondFn], ...] = tuple(
+            (r.id, value_status(r.cond) if isinstance(r.cond, CLeaf) else None,
+             position[r.cond.input] if isinstance(r.cond, CLeaf) else -1,
+             input_cond(r.cond, position)) for r in call.rules)
         self._traces: dict[tuple[Status, ...], tuple[str, ...]] = {}
 
-    def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], list[str]]:
+    def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], tuple[str, ...]]:
         """Every rule's status (by rule id), and the rule ids in firing order."""
         ordered = (values.by_position if isinstance(values, InputValues)
                    and values.inputs is self._inputs else [values[s] for s in self._inputs])
         statuses: dict[str, Status] = {}
-        for rule_id, fn in self._rules:
-            statuses[rule_id] = fn(ordered, statuses)
+        for rule_id, leaf, index, fn in self._rules:
+            statuses[rule_id] = fn(ordered, statuses) if leaf is None else leaf(ordered[index])
         # the trace is a function of the statuses alone (inserted in compiled order here)
         key = tuple(statuses.values())
         trace = self._traces.get(key)
@@ -46,7 +49,7 @@ class PythonRunner:
             trace = tuple(trace_order(self._call, statuses))
             if len(self._traces) < _TRACES:
                 self._traces[key] = trace
-        return statuses, list(trace)
+        return statuses, trace
 
 
 class PythonBackend:
