@@ -14,10 +14,11 @@ from collections.abc import Callable, Mapping
 from fundrules.policies.ir import CLeaf, CompiledPack, Input, LeafInput, Status
 from fundrules.runtime.facts import InputValues
 from fundrules.runtime.semantics import CondFn, Value, input_cond, trace_order, value_status
+from fundrules.runtime.walk import leaves
 
 __all__ = ["PythonBackend", "PythonRunner"]
 
-_TRACES = 1024  # traces remembered per call, by the statuses that give them
+_CONCLUDED = 1024  # traces (and the last rules' statuses) remembered per call
 
 
 class PythonRunner:
@@ -27,29 +28,38 @@ class PythonRunner:
         self._call = call
         self._inputs = call.inputs
         position: dict[LeafInput, int] = {spec: i for i, spec in enumerate(call.inputs)}
+        # the rules after the last one that compares an input read only other rules'
+        # statuses: they, and the trace, are a function of the statuses before them
+        reads = [i for i, r in enumerate(call.rules) if next(leaves(r.cond), None) is not None]
+        split = reads[-1] + 1 if reads else 0
         # comparisons read the values by the input's position: no hashing at run time; a
         # rule that is one comparison is called on its value directly (one call, not two)
         self._rules: tuple[tuple[str, Callable[[Value], Status] | None, int, CondFn], ...] = tuple(
             (r.id, value_status(r.cond) if isinstance(r.cond, CLeaf) else None,
              position[r.cond.input] if isinstance(r.cond, CLeaf) else -1,
-             input_cond(r.cond, position)) for r in call.rules)
-        self._traces: dict[tuple[Status, ...], tuple[str, ...]] = {}
+             input_cond(r.cond, position)) for r in call.rules[:split])
+        self._then = tuple((r.id, input_cond(r.cond, position)) for r in call.rules[split:])
+        self._concluded: dict[tuple[Status, ...], tuple[dict[str, Status], tuple[str, ...]]] = {}
 
     def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], tuple[str, ...]]:
-        """Every rule's status (by rule id), and the rule ids in firing order."""
+        """Every rule's status (by rule id, in compiled order), and the trace."""
         ordered = (values.by_position if isinstance(values, InputValues)
                    and values.inputs is self._inputs else [values[s] for s in self._inputs])
         statuses: dict[str, Status] = {}
         for rule_id, leaf, index, fn in self._rules:
             statuses[rule_id] = fn(ordered, statuses) if leaf is None else leaf(ordered[index])
-        # the trace is a function of the statuses alone (inserted in compiled order here)
         key = tuple(statuses.values())
-        trace = self._traces.get(key)
-        if trace is None:
-            trace = tuple(trace_order(self._call, statuses))
-            if len(self._traces) < _TRACES:
-                self._traces[key] = trace
-        return statuses, trace
+        found = self._concluded.get(key)
+        if found is None:
+            for rule_id, then in self._then:
+                statuses[rule_id] = then(ordered, statuses)
+            found = ({r: statuses[r] for r, _ in self._then},
+                     tuple(trace_order(self._call, statuses)))
+            if len(self._concluded) < _CONCLUDED:
+                self._concluded[key] = found
+            return statuses, found[1]
+        statuses.update(found[0])
+        return statuses, found[1]
 
 
 class PythonBackend:
