@@ -222,6 +222,13 @@ class Measure:
         self._leaf_fns: dict[CLeaf, CondFn] = {}
         self._windows: dict[int, tuple[int, int]] = {}
         self._contract = spec.reads == "contract_overlap"
+        relative = spec.within is not None and any(b.ordinal is None for b in spec.within)
+        #: whether the submission day matters: a window relative to it, or a filter on it
+        self.reads_day = relative or any(
+            not isinstance(leaf.input, ItemField) for leaf in leaves(spec.where))
+        self._fixed = (None if spec.within is None or relative  # a window of fixed days
+                       else (window_day(dt.date.min, spec.within[0]),
+                             window_day(dt.date.min, spec.within[1])))
         self._counts = (spec.aggregate == "count" and spec.within is None
                         and spec.where is not None)
         self.where_fields = tuple(dict.fromkeys(
@@ -351,7 +358,9 @@ class Measure:
         return self._value(items, today)
 
     def _value(self, items: Sequence[Any], today: Value) -> Value:
-        window = None if self.spec.within is None else self._window(int(today.lo or 0))
+        window = self._fixed
+        if window is None and self.spec.within is not None:
+            window = self._window(int(today.lo or 0))
         where, figure, over = self.where, self._figure, self.over
         lo: Bound = 0
         hi: Bound = 0

@@ -51,27 +51,35 @@ def submitted_date(applicant: Applicant, tz: zoneinfo.ZoneInfo | str) -> dt.date
 
 # --- the applicant's inputs -----------------------------------------------------------
 
-def _income(applicant: Applicant, spec: IncomeInput, currency: str) -> Value:
-    if applicant.income is None:
-        return Value(missing=("income",), notes=(f"no income given for {spec.period}",))
-    total = 0
-    found = False
-    for i, entry in enumerate(applicant.income):
-        if entry.period != spec.period or entry.basis != spec.basis:
-            continue
-        found = True
-        amount = entry.amount
-        if type(amount) is Money and amount.currency == currency:  # the usual case
-            total += amount.minor_units()
-            continue
-        value, note = scalar(amount, currency)
-        if value is None or value.lo is None:
-            return Value(missing=(f"income[{i}].amount",), notes=(note,) if note else ())
-        total += int(value.lo)
-    if not found and applicant.income:
-        return Value(missing=("income",),
-                     notes=(f"no {spec.basis} income is given for period {spec.period}",))
-    return new_exact(total)  # an empty list declares no income at all
+def _income(spec: IncomeInput, currency: str) -> Reader:
+    """The income of one period and basis, in cents; its unknown values built once."""
+    no_list = Value(missing=("income",), notes=(f"no income given for {spec.period}",))
+    none_such = Value(missing=("income",), notes=(
+        f"no {spec.basis} income is given for period {spec.period}",))
+    period, basis = spec.period, spec.basis
+
+    def income(applicant: Applicant, today: Value, instant: int) -> Value:
+        entries = applicant.income
+        if entries is None:
+            return no_list
+        total = 0
+        found = False
+        for i, entry in enumerate(entries):
+            if entry.period != period or entry.basis != basis:
+                continue
+            found = True
+            amount = entry.amount
+            if type(amount) is Money and amount.currency == currency:  # the usual case
+                total += amount.minor_units()
+                continue
+            value, note = scalar(amount, currency)
+            if value is None or value.lo is None:
+                return Value(missing=(f"income[{i}].amount",), notes=(note,) if note else ())
+            total += int(value.lo)
+        if not found and entries:
+            return none_such
+        return new_exact(total)  # an empty list declares no income at all
+    return income
 
 
 def _plugin(applicant: Applicant, spec: PluginInput) -> Value:
@@ -92,6 +100,8 @@ def _plugin(applicant: Applicant, spec: PluginInput) -> Value:
             "True, False or None", hint="report it to the package that registers it")])
     return TRUE_VALUE if answer else FALSE_VALUE
 
+
+_NO_DAY = Value()  # given to readers when no input of the call reads the day
 
 #: ``read(applicant, today, instant)``: the submission's day and instant are worked out
 #: once per applicant, for every input that reads them
@@ -128,22 +138,24 @@ class InputValues(Mapping[Input, Value]):
 
 def _field(name: str, currency: str) -> Reader:
     get = getter(name)
+    absent = Value(missing=(name,))  # the usual unknown, built once
 
     def field(applicant: Applicant, today: Value, instant: int) -> Value:
         value, note = scalar(get(applicant), currency)
         if value is None:
-            return Value(missing=(name,), notes=(note,) if note else ())
+            return Value(missing=(name,), notes=(note,)) if note else absent
         return value
     return field
 
 
 def _contains(name: str, wanted: str) -> Reader:
     get = getter(name)
+    absent = Value(missing=(name,))
 
     def contains(applicant: Applicant, today: Value, instant: int) -> Value:
         items = get(applicant)
         if items is None:
-            return Value(missing=(name,))
+            return absent
         assert isinstance(items, Sequence)
         return TRUE_VALUE if wanted in items else FALSE_VALUE
     return contains
@@ -160,6 +172,10 @@ class InputReader:
             (spec, self._reader(spec, measures)) for spec in pack.inputs)
         self._index = {spec: i for i, spec in enumerate(pack.inputs)}
         self._fns = tuple(read for _, read in self._readers)
+        used = {spec.measure for spec in pack.inputs if isinstance(spec, MeasureInput)}
+        #: whether an input reads the submission day (else it is not worked out)
+        self._reads_day = any(isinstance(spec, SubmittedDay) for spec in pack.inputs) or any(
+            measures[name].reads_day for name in used)
 
     def _reader(self, spec: Input, measures: Mapping[str, Measure]) -> Reader:
         currency = self.pack.currency
@@ -175,8 +191,7 @@ class InputReader:
             case MeasureInput(measure=name):
                 return measures[name].value
             case IncomeInput():
-                income = spec
-                return lambda applicant, today, instant: _income(applicant, income, currency)
+                return _income(spec, currency)
             case PluginInput():
                 plugin = spec
                 return lambda applicant, today, instant: _plugin(applicant, plugin)
@@ -190,6 +205,7 @@ class InputReader:
         """Every input of the call for one applicant."""
         at = applicant.submitted_at
         instant = int(at.timestamp())
-        today = exact(at.astimezone(self.zone).date().toordinal())
+        today = (exact(at.astimezone(self.zone).date().toordinal()) if self._reads_day
+                 else _NO_DAY)
         return InputValues(self.pack.inputs, self._index,
                            [read(applicant, today, instant) for read in self._fns])
