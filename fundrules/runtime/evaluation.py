@@ -139,5 +139,8 @@ class PreparedPack:
     def decide(self, person: Applicant, *, lang: str | None = None,
                strict_call: bool = True) -> Decision:
         """Only the Decision of :meth:`evaluate`."""
+        prepared = self._only
+        if prepared is not None and person.call is None:  # the usual case, said at once
+            return prepared.decide(person, lang=lang)
         prepared, fits_no_call = self._select(person, strict_call)
         return prepared.decide(person, lang=lang, fits_no_call=fits_no_call)

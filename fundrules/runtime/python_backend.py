@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from fundrules.policies.ir import CLeaf, CompiledPack, Input, LeafInput, Status
+from fundrules.policies.ir import (
+    CLeaf,
+    CompiledPack,
+    ContainsInput,
+    FieldInput,
+    Input,
+    LeafInput,
+    MeasureInput,
+    Status,
+    SubmittedDay,
+)
 from fundrules.runtime.facts import InputValues
 from fundrules.runtime.semantics import CondFn, Value, input_cond, trace_order, value_status
 from fundrules.runtime.walk import leaves
@@ -19,6 +29,9 @@ from fundrules.runtime.walk import leaves
 __all__ = ["PythonBackend", "PythonRunner"]
 
 _CONCLUDED = 1024  # traces (and the last rules' statuses) remembered per call
+_MEMO = 256  # statuses remembered per comparison, by the shared value compared
+#: inputs whose values are mostly shared ones (the counts, symbols and flags of facts)
+_SHARED = (MeasureInput, FieldInput, ContainsInput, SubmittedDay)
 
 
 class PythonRunner:
@@ -33,11 +46,15 @@ class PythonRunner:
         reads = [i for i, r in enumerate(call.rules) if next(leaves(r.cond), None) is not None]
         split = reads[-1] + 1 if reads else 0
         # comparisons read the values by the input's position: no hashing at run time; a
-        # rule that is one comparison is called on its value directly (one call, not two)
-        self._rules: tuple[tuple[str, Callable[[Value], Status] | None, int, CondFn], ...] = tuple(
+        # rule that is one comparison is called on its value directly (one call, not two),
+        # and its status remembered per shared value (one an input reads from a cache)
+        self._rules: tuple[tuple[str, Callable[[Value], Status] | None, int, CondFn,
+                                 dict[int, tuple[Value, Status]] | None], ...] = tuple(
             (r.id, value_status(r.cond) if isinstance(r.cond, CLeaf) else None,
              position[r.cond.input] if isinstance(r.cond, CLeaf) else -1,
-             input_cond(r.cond, position)) for r in call.rules[:split])
+             input_cond(r.cond, position),
+             {} if isinstance(r.cond, CLeaf) and isinstance(r.cond.input, _SHARED) else None)
+            for r in call.rules[:split])
         self._then = tuple((r.id, input_cond(r.cond, position)) for r in call.rules[split:])
         self._concluded: dict[tuple[Status, ...], tuple[dict[str, Status], tuple[str, ...]]] = {}
 
@@ -46,8 +63,22 @@ class PythonRunner:
         ordered = (values.by_position if isinstance(values, InputValues)
                    and values.inputs is self._inputs else [values[s] for s in self._inputs])
         statuses: dict[str, Status] = {}
-        for rule_id, leaf, index, fn in self._rules:
-            statuses[rule_id] = fn(ordered, statuses) if leaf is None else leaf(ordered[index])
+        for rule_id, leaf, index, fn, memo in self._rules:
+            if leaf is None:
+                statuses[rule_id] = fn(ordered, statuses)
+                continue
+            value = ordered[index]
+            if memo is None:
+                statuses[rule_id] = leaf(value)
+                continue
+            # by identity: the memo holds the value, so no other object can take its id
+            hit = memo.get(id(value))
+            if hit is not None and hit[0] is value:
+                statuses[rule_id] = hit[1]
+                continue
+            status = statuses[rule_id] = leaf(value)
+            if len(memo) < _MEMO:
+                memo[id(value)] = (value, status)
         key = tuple(statuses.values())
         found = self._concluded.get(key)
         if found is None:
