@@ -177,23 +177,26 @@ def _calendar_days(item: Any) -> int | None:
     return end.toordinal() - start.toordinal() + 1 if start and end else None
 
 
+_OUTSIDE: tuple[None, Status, tuple[str, ...]] = (None, "unmet", ())
+
+
 def _worked_share(item: Any, window: tuple[int, int]
-                  ) -> tuple[tuple[int, int] | None, Status, list[str]]:
+                  ) -> tuple[tuple[int, int] | None, Status, tuple[str, ...]]:
     """(days inside, days outside) of an engagement, whether any is inside, what is missing."""
     first, last = window
     dates = getattr(item, "work_dates", None)
     if dates:
         inside = sum(1 for d in dates if first <= d.toordinal() <= last)
-        return (inside, len(dates) - inside), "met" if inside else "unmet", []
+        return ((inside, len(dates) - inside), "met", ()) if inside else _OUTSIDE
     start, end = getattr(item, "start", None), getattr(item, "end", None)
     if start is None or end is None:
-        return None, "unknown", [n for n, v in (("start", start), ("end", end)) if v is None]
+        return None, "unknown", tuple(n for n, v in (("start", start), ("end", end)) if v is None)
     s, e = start.toordinal(), end.toordinal()
-    inside = max(0, min(e, last) - max(s, first) + 1)
-    return (inside, (e - s + 1) - inside), "met" if inside else "unmet", []
+    inside = (e if e < last else last) - (s if s > first else first) + 1
+    return ((inside, (e - s + 1) - inside), "met", ()) if inside > 0 else _OUTSIDE
 
 
-def _overlap(item: Any, window: tuple[int, int]) -> tuple[Status, list[str]]:
+def _overlap(item: Any, window: tuple[int, int]) -> tuple[Status, tuple[str, ...]]:
     """Whether a contract period overlaps the window by a day (a start inside counts)."""
     first, last = window
     start, end = getattr(item, "start", None), getattr(item, "end", None)
@@ -201,10 +204,10 @@ def _overlap(item: Any, window: tuple[int, int]) -> tuple[Status, list[str]]:
     e = end.toordinal() if end is not None else None
     if (s is not None and first <= s <= last) or (e is not None and first <= e <= last) or (
             s is not None and e is not None and s <= last and e >= first):
-        return "met", []
+        return "met", ()
     if (s is not None and s > last) or (e is not None and e < first):
-        return "unmet", []
-    return "unknown", [n for n, v in (("start", s), ("end", e)) if v is None]
+        return "unmet", ()
+    return "unknown", tuple(n for n, v in (("start", s), ("end", e)) if v is None)
 
 
 # --- measures -------------------------------------------------------------------------
