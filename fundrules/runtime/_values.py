@@ -69,7 +69,9 @@ def scalar(value: object, currency: str) -> tuple[Value | None, str | None]:
     if value is None:
         return None, None
     if kind is str:
-        return symbol(value), None  # type: ignore[arg-type]
+        text: str = value  # type: ignore[assignment]
+        found = _SYMBOLS.get(text)  # the usual case, without a call to symbol()
+        return (symbol(text) if found is None else found), None
     if kind is bool:
         return (TRUE_VALUE if value else FALSE_VALUE), None
     if kind is int:
