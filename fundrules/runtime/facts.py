@@ -38,7 +38,7 @@ from fundrules.policies.plugins import predicates
 from fundrules.runtime._measures import Measure, window_day
 from fundrules.runtime._values import FALSE_VALUE, TRUE_VALUE, exact, getter, new_exact, scalar
 from fundrules.runtime.semantics import Value
-from fundrules.schema import Applicant, Money
+from fundrules.schema import Applicant
 
 __all__ = ["InputReader", "InputValues", "submitted_date", "window_day"]
 
@@ -68,14 +68,11 @@ def _income(spec: IncomeInput, currency: str) -> Reader:
             if entry.period != period or entry.basis != basis:
                 continue
             found = True
-            amount = entry.amount
-            if type(amount) is Money and amount.currency == currency:  # the usual case
-                total += amount.minor_units()
-                continue
-            value, note = scalar(amount, currency)
-            if value is None or value.lo is None:
-                return Value(missing=(f"income[{i}].amount",), notes=(note,) if note else ())
-            total += int(value.lo)
+            if entry.amount.currency != currency:  # amounts are never converted
+                _, note = scalar(entry.amount, currency)
+                assert note is not None
+                return Value(missing=(f"income[{i}].amount",), notes=(note,))
+            total += entry.amount.minor_units()
         if not found and entries:
             return none_such
         return new_exact(total)  # an empty list declares no income at all

@@ -363,3 +363,74 @@ def test_fields_lists_and_instants_read_as_values():
     assert _bounds(_read(prior_awards=[])["awards"]) == (0, 0)
     assert _bounds(_read(engagements=[])["days_in"]) == (0, 0)
     assert absent["days_in"] == Value(lo=0, missing=("engagements",))
+
+
+def test_the_common_values_are_shared_while_there_is_room():
+    """A count or symbol read twice is one object: a batch holds one Value per count.
+
+    (The runner remembers statuses per shared value.) Only while the caches have room:
+    a process that met more than their capacity of distinct values shares no new ones.
+    """
+    from fundrules.runtime import _values
+
+    if len(_values._EXACT) >= 1000 or len(_values._SYMBOLS) >= 1000:
+        pytest.skip("this process has met more distinct values than are shared")
+    first = _read(status="company_director", prior_awards=[{"fund": "a"}] * 97)
+    again = _read(status="company_director", prior_awards=[{"fund": "b"}] * 97)
+    assert first["status"] is again["status"]
+    assert first["awards"] is again["awards"]
+
+
+# --- plugin predicates ------------------------------------------------------------------
+
+_ANSWERS: dict[str, Any] = {}
+
+
+def answer_of(applicant: Any) -> Any:
+    """A test predicate: whatever the test put for this applicant (or raises it)."""
+    found = _ANSWERS[applicant.id]
+    if isinstance(found, Exception):
+        raise found
+    return found
+
+
+answer_of.reads = ("residence_country", "role")  # type: ignore[attr-defined]
+
+
+@pytest.fixture()
+def plugin_call(monkeypatch: pytest.MonkeyPatch) -> Any:
+    import importlib.metadata
+
+    from fundrules.policies import plugins
+
+    entry = importlib.metadata.EntryPoint(name="answers", value=f"{__name__}:answer_of",
+                                          group=plugins.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(plugins.importlib.metadata, "entry_points",
+                        lambda *, group: [entry] if group == plugins.ENTRY_POINT_GROUP else [])
+    plugins.reload_predicates()
+    text = FR_TEXT.replace("eligible: intermittent and", "eligible: answers() and intermittent and")
+    yield InputReader(load_pack_text(text, file="plugin.yaml").calls["main"])
+    plugins.reload_predicates()
+
+
+@pytest.mark.parametrize(("answer", "value"), [
+    (True, Value(sym="true")), (False, Value(sym="false")),
+    (None, Value(missing=("residence_country", "role"), notes=("`answers()` could not decide",))),
+])
+def test_a_plugin_predicates_answer_is_a_value(plugin_call: Any, answer: Any, value: Value):
+    _ANSWERS["p"] = answer
+    values = plugin_call.read(parse_applicant({"id": "p", "submitted_at": "2020-04-20T10:00:00Z"}))
+    (found,) = [v for k, v in values.items() if type(k).__name__ == "PluginInput"]
+    assert found == value
+
+
+@pytest.mark.parametrize("answer", [ValueError("broken"), 1, "yes"])
+def test_a_plugin_that_fails_or_answers_otherwise_is_an_engine_failure(plugin_call: Any,
+                                                                       answer: Any):
+    from fundrules.errors import EngineError
+
+    _ANSWERS["p"] = answer
+    with pytest.raises(EngineError) as info:
+        plugin_call.read(parse_applicant({"id": "p", "submitted_at": "2020-04-20T10:00:00Z"}))
+    (d,) = info.value.diagnostics
+    assert d.code == "engine-failure" and "`answers`" in d.message
