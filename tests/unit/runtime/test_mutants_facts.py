@@ -37,6 +37,8 @@ _MEASURES = {
     "most_all": "over: engagements\n    sum: greatest(days, cachets)",
     "least_all": "over: engagements\n    sum: least(days, cachets)",
     "both_all": "over: engagements\n    sum: days + cachets + 2",
+    "most_mixed": "over: engagements\n    sum: greatest(days + cachets, 3)",
+    "least_mixed": "over: engagements\n    sum: least(days + cachets, 3)",
     "overlapping": ("over: engagements\n    count: true\n    within: [2020-01-01, 2020-01-10]\n"
                     "    reads: contract_overlap"),
     "overlap_days": ("over: engagements\n    sum: days\n    within: [2020-01-01, 2020-01-10]\n"
@@ -225,6 +227,18 @@ def test_greatest_and_least_read_the_figures_reported(figures: dict[str, int], m
     assert _bounds(_measure("both_all", engagement)) == both
     assert _bounds(_measure("most_in", engagement)) == most
     assert _bounds(_measure("least_in", engagement)) == least
+
+
+@pytest.mark.parametrize(("figures", "most", "least"), [
+    ({"days": 1, "cachets": 1}, (3, 3), (2, 2)), ({"days": 2, "cachets": 3}, (5, 5), (3, 3)),
+    ({"days": 2}, (3, None), (2, 3)), ({}, (3, None), (0, 3)),
+])
+def test_greatest_and_least_of_a_sum_and_a_number(figures: dict[str, int], most: Any,
+                                                  least: Any):
+    """A sum with an absent figure is reported but open: its bounds join the others'."""
+    engagement = _span("2020-01-02", "2020-01-08", **figures)
+    assert _bounds(_measure("most_mixed", engagement)) == most
+    assert _bounds(_measure("least_mixed", engagement)) == least
 
 
 def test_figures_of_a_straddling_engagement_combine_their_intervals():
