@@ -9,6 +9,7 @@ figure or filter is left open.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import operator
 from collections.abc import Callable, Sequence
@@ -48,7 +49,7 @@ def window_day(day: dt.date, bound: DateBound) -> int:
         return bound.ordinal
     month = day.month - 1 + bound.months
     year, month = day.year + month // 12, month % 12 + 1
-    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    last = calendar.monthrange(year, month)[1]  # the same day, or the month's last
     return dt.date(year, month, min(day.day, last)).toordinal() + bound.days
 
 
@@ -60,13 +61,11 @@ Figure = Callable[[Any, "tuple[int, int] | None", "int | None"], Interval]
 
 
 def _clip(daily: bool, lo: Bound, hi: Bound, share: tuple[int, int]) -> Interval:
-    """The part of one figure of an engagement that falls inside the window."""
+    """The part of one figure of an engagement that straddles the window inside it."""
     inside, outside = share
     if daily:
         return (max(0, lo - outside) if lo is not None else None,
                 min(hi, inside) if hi is not None else inside)
-    if outside == 0:
-        return lo, hi
     return (0 if lo is not None else None), hi
 
 
@@ -200,14 +199,20 @@ def _overlap(item: Any, window: tuple[int, int]) -> tuple[Status, tuple[str, ...
     """Whether a contract period overlaps the window by a day (a start inside counts)."""
     first, last = window
     start, end = getattr(item, "start", None), getattr(item, "end", None)
-    s = start.toordinal() if start is not None else None
-    e = end.toordinal() if end is not None else None
-    if (s is not None and first <= s <= last) or (e is not None and first <= e <= last) or (
-            s is not None and e is not None and s <= last and e >= first):
-        return "met", ()
-    if (s is not None and s > last) or (e is not None and e < first):
-        return "unmet", ()
-    return "unknown", tuple(n for n, v in (("start", s), ("end", e)) if v is None)
+    if start is not None and end is not None:
+        met = start.toordinal() <= last and end.toordinal() >= first
+        return ("met" if met else "unmet"), ()
+    if start is not None:  # the end may be anywhere after the start
+        s = start.toordinal()
+        if first <= s <= last:
+            return "met", ()
+        return ("unmet", ()) if s > last else ("unknown", ("end",))
+    if end is not None:  # the start anywhere before the end
+        e = end.toordinal()
+        if first <= e <= last:
+            return "met", ()
+        return ("unmet", ()) if e < first else ("unknown", ("start",))
+    return "unknown", ("start", "end")
 
 
 # --- measures -------------------------------------------------------------------------
@@ -337,7 +342,7 @@ class Measure:
                    if isinstance(part, CLeaf) and isinstance(part.input, ItemField)]
         return tuple(dict.fromkeys(missing)), tuple(notes)
 
-    def value(self, applicant: Applicant, today: Value, instant: int = 0) -> Value:
+    def value(self, applicant: Applicant, today: Value, instant: int) -> Value:
         """The measure for one applicant: exact, an interval, or unknown.
 
         ``instant`` is unused: a measure is read like any other input (facts.Reader).
@@ -355,7 +360,7 @@ class Measure:
                 status = where(item, today)
                 if status == "met":
                     n += 1
-                elif status != "unmet":
+                elif status == "unknown":
                     return self._value(items, today)
             return exact(n)
         return self._value(items, today)
@@ -363,7 +368,7 @@ class Measure:
     def _value(self, items: Sequence[Any], today: Value) -> Value:
         window = self._fixed
         if window is None and self.spec.within is not None:
-            window = self._window(int(today.lo or 0))
+            window = self._window(today)
         where, figure, over = self.where, self._figure, self.over
         lo: Bound = 0
         hi: Bound = 0
@@ -374,7 +379,7 @@ class Measure:
             if status == "unmet":
                 continue
             share: tuple[int, int] | None = None
-            overlap: Status = "met"
+            gaps: tuple[str, ...] = ()  # the dates that leave the window's question open
             if window is not None:
                 if self._contract:
                     overlap, gaps = _overlap(item, window)
@@ -382,14 +387,13 @@ class Measure:
                     share, overlap, gaps = _worked_share(item, window)
                 if overlap == "unmet":  # outside the window: its unknown fields cannot matter
                     continue
-            if status == "unknown" or overlap == "unknown":
+            if status == "unknown" or gaps:
                 path = f"{over}[{i}]"
                 if status == "unknown":
                     item_missing, item_notes = self._filter_missing(item, path, today)
                     missing += item_missing
                     notes += item_notes
-                if overlap == "unknown":
-                    missing += [f"{path}.{name}" for name in gaps]
+                missing += [f"{path}.{name}" for name in gaps]
                 status = "unknown"
             v_lo, v_hi = (1, 1) if figure is None else self._item(item, i, share, missing)
             if status == "unknown":  # it may not count at all
@@ -402,15 +406,17 @@ class Measure:
         return Value(lo=lo, hi=hi, missing=tuple(dict.fromkeys(missing)),
                      notes=tuple(dict.fromkeys(notes)))
 
-    def _window(self, today: int) -> tuple[int, int]:
+    def _window(self, today: Value) -> tuple[int, int]:
         """The measure's window for a submission day (remembered for :data:`MEMO` days)."""
-        found = self._windows.get(today)
+        ordinal = today.lo
+        assert isinstance(ordinal, int)  # the reader works the day out for this measure
+        found = self._windows.get(ordinal)
         if found is None:
             assert self.spec.within is not None
-            day = dt.date.fromordinal(today)
+            day = dt.date.fromordinal(ordinal)
             found = (window_day(day, self.spec.within[0]), window_day(day, self.spec.within[1]))
             if len(self._windows) < MEMO:
-                self._windows[today] = found
+                self._windows[ordinal] = found
         return found
 
     def _item(self, item: Any, i: int, share: tuple[int, int] | None, missing: list[str]
@@ -426,7 +432,7 @@ class Measure:
         if share is None or share[1] == 0:
             return whole
         v_lo, v_hi = figure(item, share, span)
-        if share[0] > 0 and v_lo != v_hi:  # straddles the window: which part is inside?
+        if v_lo != v_hi:  # straddles the window: which part is inside?
             if getattr(item, "work_dates", None):  # several cachets a day: dates cannot say
                 missing += [f"{self.over}[{i}].{f}" for f in self.value_fields
                             if f not in DAILY]

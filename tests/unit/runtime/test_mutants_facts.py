@@ -53,12 +53,14 @@ _MEASURES = {
     "from_day": ("over: engagements\n    count: true\n"
                  "    where: submitted_date >= 2020-01-10 and sector == film_production"),
     "monthly": "over: benefits\n    sum: monthly\n    where: receiving",
+    "monthly_twice": "over: benefits\n    sum: monthly + monthly\n    where: receiving",
+    "big": "over: benefits\n    count: true\n    where: monthly >= 100 EUR",
     "awards": "over: prior_awards\n    count: true",
 }
 _TEXT = FR_TEXT.replace("measures:\n", "measures:\n" + "".join(
     f"  {name}:\n    {body}\n" for name, body in _MEASURES.items()), 1).replace(
     "eligible: intermittent", "eligible: " + " and ".join(
-        f"{name} >= 0{' EUR' if name == 'monthly' else ''}" for name in _MEASURES)
+        f"{name} >= 0{' EUR' if name.startswith('monthly') else ''}" for name in _MEASURES)
     + " and is_french and intermittent", 1).replace(
     "rules:\n", "rules:\n  - id: FR-NAT\n    when: \"'FR' in nationalities\"\n"
     "    then: is_french\n    cite: S1\n"
@@ -166,6 +168,8 @@ def test_a_contract_that_overlaps_the_window_by_a_day_counts_whole(start: str, e
 
 @pytest.mark.parametrize(("start", "end", "bounds", "missing"), [
     ("2020-01-05", None, (1, 1), ()), (None, "2020-01-05", (1, 1), ()),
+    ("2020-01-01", None, (1, 1), ()), ("2020-01-10", None, (1, 1), ()),
+    (None, "2020-01-01", (1, 1), ()), (None, "2020-01-10", (1, 1), ()),
     ("2020-01-11", None, (0, 0), ()), (None, "2019-12-31", (0, 0), ()),
     ("2019-12-31", None, (0, 1), ("engagements[0].end",)),
     (None, "2020-01-11", (0, 1), ("engagements[0].start",)),
@@ -200,6 +204,10 @@ def test_window_bounds_shift_by_months_and_days_and_keep_to_the_month():
     assert window_day(day, DateBound(months=-13)) == dt.date(2019, 2, 28).toordinal()
     assert window_day(day, DateBound(months=9)) == dt.date(2020, 12, 31).toordinal()
     assert window_day(day, DateBound(months=10)) == dt.date(2021, 1, 31).toordinal()
+    assert window_day(day, DateBound(months=8)) == dt.date(2020, 11, 30).toordinal()
+    assert window_day(day, DateBound(months=-10)) == dt.date(2019, 5, 31).toordinal()
+    assert window_day(dt.date(2020, 4, 30), DateBound(months=-2)) == \
+        dt.date(2020, 2, 29).toordinal()
     assert window_day(day, DateBound(months=-3)) == dt.date(2019, 12, 31).toordinal()
     assert window_day(day, DateBound(days=-9)) == dt.date(2020, 3, 22).toordinal()
     assert window_day(dt.date(2020, 1, 15), DateBound(months=1, days=1)) == \
@@ -274,6 +282,7 @@ def test_a_filter_counts_matches_and_leaves_unknown_items_open():
                    {"days": 5}, {"sector": "film_production", "days": 6}]
     value = _measure("film", *engagements)
     assert (_bounds(value), value.missing) == ((2, 3), ("engagements[2].sector",))
+    assert value.notes == ()
     value = _measure("film_days", *engagements)
     assert (_bounds(value), value.missing) == ((9, 14), ("engagements[2].sector",))
     assert _bounds(_measure("film", *engagements[:2], engagements[3])) == (2, 2)
@@ -321,6 +330,31 @@ def test_remembered_filter_statuses_never_leak_between_values():
 
 def _benefit(value: str, currency: str = "EUR", **more: Any) -> dict[str, Any]:
     return {"scheme": "other", "monthly": {"value": value, "currency": currency}, **more}
+
+
+def test_an_amount_in_another_currency_leaves_every_sum_of_it_open():
+    value = _read(benefits=[_benefit("10.05", receiving=True),
+                            _benefit("3", "GBP", receiving=True)])["monthly_twice"]
+    assert (value.lo, value.hi) == (None, None)
+    assert _bounds(_read(benefits=[_benefit("10.05", receiving=True)])["monthly_twice"]) \
+        == (2010, 2010)
+
+
+def test_an_amount_filter_notes_why_another_currency_is_unknown():
+    value = _read(benefits=[_benefit("150"), _benefit("99"), _benefit("3", "GBP")])["big"]
+    assert (_bounds(value), value.missing) == ((1, 2), ("benefits[2].monthly",))
+    assert len(value.notes) == 1 and "GBP" in value.notes[0] and "EUR" in value.notes[0]
+    value = _read(benefits=[_benefit("150"), {"scheme": "other"}])["big"]
+    assert (_bounds(value), value.missing, value.notes) == ((1, 2), ("benefits[1].monthly",), ())
+
+
+def test_an_uncertain_item_may_count_nothing_or_all_of_its_figure():
+    """Between 0 and its figure, whichever side of 0 the figure lies (a repayment)."""
+    value = _read(benefits=[_benefit("-5.00"), _benefit("2.50", receiving=True)])["monthly"]
+    assert (_bounds(value), value.missing) == ((-250, 250), ("benefits[0].receiving",))
+    value = _measure("film_days", {"sector": "film_production", "days": 2}, {"days": 0})
+    assert (_bounds(value), value.missing) == ((2, 2), ("engagements[1].sector",))
+    assert value.notes == ()
 
 
 def test_amounts_are_summed_in_cents_and_never_converted():
@@ -448,3 +482,14 @@ def test_a_plugin_that_fails_or_answers_otherwise_is_an_engine_failure(plugin_ca
         plugin_call.read(parse_applicant({"id": "p", "submitted_at": "2020-04-20T10:00:00Z"}))
     (d,) = info.value.diagnostics
     assert d.code == "engine-failure" and "`answers`" in d.message
+
+
+def test_a_call_whose_only_reader_of_the_day_is_a_filter_works_the_day_out():
+    text = FR_TEXT.replace("measures:\n", "measures:\n  late_awards:\n    over: prior_awards\n"
+                           "    count: true\n    where: submitted_date >= 2020-04-20\n", 1).replace(
+        "eligible: intermittent", "eligible: late_awards >= 0 and intermittent", 1)
+    reader = InputReader(load_pack_text(text, file="day.yaml").calls["main"])
+    for submitted, count in (("2020-04-20T00:10:00+02:00", 2), ("2020-04-19T23:50:00+02:00", 0)):
+        values = reader.read(parse_applicant({"id": "d", "submitted_at": submitted,
+                                              "prior_awards": [{"fund": "a"}, {"fund": "b"}]}))
+        assert _bounds(values[MeasureInput("late_awards", "number")]) == (count, count)
