@@ -380,6 +380,7 @@ class Measure:
                 continue
             share: tuple[int, int] | None = None
             gaps: tuple[str, ...] = ()  # the dates that leave the window's question open
+            open_window = False
             if window is not None:
                 if self._contract:
                     overlap, gaps = _overlap(item, window)
@@ -387,7 +388,8 @@ class Measure:
                     share, overlap, gaps = _worked_share(item, window)
                 if overlap == "unmet":  # outside the window: its unknown fields cannot matter
                     continue
-            if status == "unknown" or gaps:
+                open_window = overlap == "unknown"
+            if status == "unknown" or open_window:
                 path = f"{over}[{i}]"
                 if status == "unknown":
                     item_missing, item_notes = self._filter_missing(item, path, today)
