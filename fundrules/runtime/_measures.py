@@ -231,9 +231,9 @@ class Measure:
         self._windows: dict[int, tuple[int, int]] = {}
         self._contract = spec.reads == "contract_overlap"
         relative = spec.within is not None and any(b.ordinal is None for b in spec.within)
-        #: whether the submission day matters: a window relative to it, or a filter on it
-        self.reads_day = relative or any(
-            not isinstance(leaf.input, ItemField) for leaf in leaves(spec.where))
+        #: whether the window needs the submission day (a filter on the day makes the
+        #: compiler list `submitted_date` among the call's inputs, which the reader reads)
+        self.reads_day = relative
         self._fixed = (None if spec.within is None or relative  # a window of fixed days
                        else (window_day(dt.date.min, spec.within[0]),
                              window_day(dt.date.min, spec.within[1])))

@@ -484,11 +484,39 @@ def test_a_plugin_that_fails_or_answers_otherwise_is_an_engine_failure(plugin_ca
     assert d.code == "engine-failure" and "`answers`" in d.message
 
 
+_DAY_PACK = """
+pack: day-fund
+version: "1"
+title: {en: Day fund}
+country: FR
+administrator: Demo administrator
+currency: EUR
+languages: [en]
+allocation: first_come_first_served
+sources:
+  S1: {title: "Demo call text"}
+calls:
+  - id: main
+    window: {opens: 2020-01-01T00:00, closes: null, tz: Europe/Paris}
+    cite: S1
+measures:
+  late_awards:
+    over: prior_awards
+    count: true
+    where: submitted_date >= 2020-04-20
+rules:
+  - id: R1
+    when: late_awards >= 1
+    then: late
+    cite: S1
+    message: {en: "An award counted from 20 April"}
+eligible: late
+"""
+
+
 def test_a_call_whose_only_reader_of_the_day_is_a_filter_works_the_day_out():
-    text = FR_TEXT.replace("measures:\n", "measures:\n  late_awards:\n    over: prior_awards\n"
-                           "    count: true\n    where: submitted_date >= 2020-04-20\n", 1).replace(
-        "eligible: intermittent", "eligible: late_awards >= 0 and intermittent", 1)
-    reader = InputReader(load_pack_text(text, file="day.yaml").calls["main"])
+    """No relative window, no `submitted_date` input: the filter alone needs the day."""
+    reader = InputReader(load_pack_text(_DAY_PACK, file="day.yaml").calls["main"])
     for submitted, count in (("2020-04-20T00:10:00+02:00", 2), ("2020-04-19T23:50:00+02:00", 0)):
         values = reader.read(parse_applicant({"id": "d", "submitted_at": submitted,
                                               "prior_awards": [{"fund": "a"}, {"fund": "b"}]}))
