@@ -96,7 +96,8 @@ class Engine:
     def evaluate(self, applicant: Applicant | Mapping[str, object], pack: str | None = None,
                  *, lang: str | None = None) -> Decision:
         """Decide one applicant against one pack (the only pack, if just one is loaded)."""
-        check_lang(lang)
+        if lang is not None:
+            check_lang(lang)
         person = applicant if isinstance(applicant, Applicant) else parse_applicant(applicant)
         if pack is None:
             if len(self._packs) != 1:
@@ -104,7 +105,10 @@ class Engine:
                     "unknown-pack", "several packs are loaded: say which one with `pack=`",
                     hint="use one of " + ", ".join(self._packs), path="pack")])
             pack = next(iter(self._packs))
-        return self._evaluate(self.pack(pack), person, lang, strict_call=True).decision
+        prepared = self._prepared.get(pack)
+        if prepared is None:  # not a loaded pack's id: self.pack says so
+            prepared = self._prepared[self.pack(pack).id]
+        return prepared.decide(person, lang=lang, strict_call=True)
 
     def evaluation(self, applicant: Applicant | Mapping[str, object], pack: str, *,
                    lang: str | None = None) -> Evaluation:

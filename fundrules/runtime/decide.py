@@ -10,6 +10,7 @@ applicant must meet, "not excluded": unmet when the exclusion applies (DESIGN 9)
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from fundrules.schema import Applicant, Award, Decision, Outcome, Reason
 __all__ = ["Decider", "message_for", "reason_status"]
 
 _CRITERIA = ("window", "rule", "priority", "exclusion", "tier")
+_CONCLUDED = 1024  # conclusions remembered per call, by statuses and language
 _CENT = Decimal("0.01")
 _NO_WINDOW = {
     "en": "Apply within a call's window; this application fits none ({windows})",
@@ -84,6 +86,12 @@ class Decider:
                     kind=pack.award.kind, amount=_money(tier.amount), min=_money(tier.min),
                     max=_money(tier.max), months=tier.months, currency=pack.award.currency)
         self._reasons: dict[tuple[str, Status, str | None, bool], Reason] = {}
+        # the statuses a conclusion reads, in one order whatever order a backend gives
+        read = [r.id for r in self.criteria] + [self.eligible.id] + [
+            t.rule for t in (pack.award.tiers if pack.award is not None else ()) if t.rule]
+        self._statuses_of = operator.itemgetter(*dict.fromkeys(read))
+        self._concluded: dict[tuple[object, str | None, bool],
+                              tuple[Outcome, Award | None, tuple[Reason, ...], Cond | None]] = {}
         self._tables: dict[str | None, tuple[tuple[str, Mapping[Status, Reason]], ...]] = {}
 
     def _reason(self, rule: CompiledRule, status: Status, lang: str | None,
@@ -137,14 +145,9 @@ class Decider:
                 seen.add(part.rule)
                 self._missing(self.pack.rule(part.rule).cond, values, statuses, out, seen)
 
-    def decide(self, applicant: Applicant, values: Mapping[Input, Value],
-               statuses: Mapping[str, Status], trace: Sequence[str], *,
-               lang: str | None = None, fits_no_call: bool = False) -> Decision:
-        """Assemble the Decision for one applicant from a backend's conclusions.
-
-        ``fits_no_call``: the applicant named no call and applied outside every call's
-        window; the window reason then lists every window.
-        """
+    def _conclude(self, statuses: Mapping[str, Status], lang: str | None, fits_no_call: bool
+                  ) -> tuple[Outcome, Award | None, tuple[Reason, ...], Cond | None]:
+        """Outcome, award, reasons, and the condition whose unknown parts are missing."""
         table = self._tables.get(lang)
         if table is None:
             table = self._table(lang)
@@ -154,25 +157,38 @@ class Decider:
                                     rule.kind == "window" and statuses[rule.id] == "unmet")
                        for rule in self.criteria]
         status = statuses[self.eligible.id]
-        award = None
-        missing: dict[str, None] = {}
-        outcome: Outcome
         if status == "unknown":
-            self._missing(self.eligible.cond, values, statuses, missing, set())
-            outcome = "incomplete"
-        elif status == "unmet":
-            outcome = "ineligible"
-        else:
-            tier, undecided = self._select_tier(statuses)
-            if undecided is not None:
-                self._missing(undecided.cond, values, statuses, missing, set())
-                outcome = "incomplete"
-            else:
-                outcome = "eligible"
-                award = self._awards[tier.id] if tier is not None else None
+            return "incomplete", None, tuple(reasons), self.eligible.cond
+        if status == "unmet":
+            return "ineligible", None, tuple(reasons), None
+        tier, undecided = self._select_tier(statuses)
+        if undecided is not None:
+            return "incomplete", None, tuple(reasons), undecided.cond
+        award = self._awards[tier.id] if tier is not None else None
+        return "eligible", award, tuple(reasons), None
+
+    def decide(self, applicant: Applicant, values: Mapping[Input, Value],
+               statuses: Mapping[str, Status], trace: Sequence[str], *,
+               lang: str | None = None, fits_no_call: bool = False) -> Decision:
+        """Assemble the Decision for one applicant from a backend's conclusions.
+
+        ``fits_no_call``: the applicant named no call and applied outside every call's
+        window; the window reason then lists every window. All but ``missing`` is a
+        function of the statuses (and the language), so it is remembered by them.
+        """
+        key = (self._statuses_of(statuses), lang, fits_no_call)
+        found = self._concluded.get(key)
+        if found is None:
+            found = self._conclude(statuses, lang, fits_no_call)
+            if len(self._concluded) < _CONCLUDED and lang in self._tables:
+                self._concluded[key] = found
+        outcome, award, reasons, undecided = found
+        missing: dict[str, None] = {}
+        if undecided is not None:
+            self._missing(undecided, values, statuses, missing, set())
         # built from values the backend and compiler already typed: no need to validate again
         pack = self.pack
         return _decision({
             "pack": pack.pack, "pack_version": pack.version, "pack_digest": pack.digest,
             "call": pack.call, "applicant": applicant.id, "outcome": outcome, "award": award,
-            "reasons": tuple(reasons), "missing": tuple(missing), "trace": tuple(trace)})
+            "reasons": reasons, "missing": tuple(missing), "trace": tuple(trace)})

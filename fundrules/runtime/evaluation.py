@@ -12,7 +12,7 @@ holds per pack, and what a batch worker process builds once.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from fundrules.errors import PackError
@@ -29,7 +29,7 @@ __all__ = ["Backend", "Evaluation", "PreparedCall", "PreparedPack", "Runner"]
 class Runner(Protocol):
     """A call prepared for one backend."""
 
-    def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], list[str]]: ...
+    def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], Sequence[str]]: ...
 
 
 class Backend(Protocol):
@@ -40,7 +40,7 @@ class Backend(Protocol):
     def prepare(self, call: CompiledPack) -> Runner: ...
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Evaluation:
     """What evaluating one applicant against one call found."""
 
@@ -83,6 +83,14 @@ class PreparedCall:
                                        fits_no_call=fits_no_call)
         return Evaluation(self.call, applicant, values, statuses, tuple(trace), decision)
 
+    def decide(self, applicant: Applicant, *, lang: str | None = None,
+               fits_no_call: bool = False) -> Decision:
+        """Only the Decision of :meth:`evaluate`, without keeping the rest."""
+        values = self.reader.read(applicant)
+        statuses, trace = self.runner.run(values)
+        return self.decider.decide(applicant, values, statuses, trace, lang=lang,
+                                   fits_no_call=fits_no_call)
+
 
 class PreparedPack:
     """Every call of one pack prepared on one backend (all refusals raised at once)."""
@@ -99,6 +107,23 @@ class PreparedPack:
                              for d in err.diagnostics]
         if problems:
             raise PackError(problems)
+        self._only = next(iter(self.calls.values())) if len(self.calls) == 1 else None
+
+    def _select(self, person: Applicant, strict_call: bool) -> tuple[PreparedCall, bool]:
+        """The applicant's call, and whether it fits no call's window.
+
+        As ``Pack.select_call``; whether the application is inside the window matters
+        only when the call is chosen by date among several, so only then is it worked out.
+        """
+        call = person.call
+        if call is not None and call not in self.calls and not strict_call:
+            call = None
+        if call is not None:
+            return self.calls[self.pack.compiled(call).call], False
+        if self._only is not None:
+            return self._only, False
+        compiled, inside = self.pack.select_call(person.submitted_at, None)
+        return self.calls[compiled.call], not inside and person.call is None
 
     def evaluate(self, person: Applicant, *, lang: str | None = None,
                  strict_call: bool = True) -> Evaluation:
@@ -108,9 +133,14 @@ class PreparedPack:
         ignored (the call is then chosen by ``submitted_at``), as when one applicant is
         decided against every pack.
         """
-        call = person.call
-        if call is not None and call not in self.pack.calls and not strict_call:
-            call = None
-        compiled, inside = self.pack.select_call(person.submitted_at, call)
-        fits_no_call = not inside and person.call is None and len(self.pack.calls) > 1
-        return self.calls[compiled.call].evaluate(person, lang=lang, fits_no_call=fits_no_call)
+        prepared, fits_no_call = self._select(person, strict_call)
+        return prepared.evaluate(person, lang=lang, fits_no_call=fits_no_call)
+
+    def decide(self, person: Applicant, *, lang: str | None = None,
+               strict_call: bool = True) -> Decision:
+        """Only the Decision of :meth:`evaluate`."""
+        prepared = self._only
+        if prepared is not None and person.call is None:  # the usual case, said at once
+            return prepared.decide(person, lang=lang)
+        prepared, fits_no_call = self._select(person, strict_call)
+        return prepared.decide(person, lang=lang, fits_no_call=fits_no_call)

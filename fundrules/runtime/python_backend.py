@@ -9,15 +9,29 @@ backends give the same trace.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from fundrules.policies.ir import CompiledPack, Input, LeafInput, Status
+from fundrules.policies.ir import (
+    CLeaf,
+    CompiledPack,
+    ContainsInput,
+    FieldInput,
+    Input,
+    LeafInput,
+    MeasureInput,
+    Status,
+    SubmittedDay,
+)
 from fundrules.runtime.facts import InputValues
-from fundrules.runtime.semantics import CondFn, Value, input_cond, trace_order
+from fundrules.runtime.semantics import CondFn, Value, input_cond, trace_order, value_status
+from fundrules.runtime.walk import leaves
 
 __all__ = ["PythonBackend", "PythonRunner"]
 
-_TRACES = 1024  # traces remembered per call, by the statuses that give them
+_CONCLUDED = 1024  # traces (and the last rules' statuses) remembered per call
+_MEMO = 256  # statuses remembered per comparison, by the shared value compared
+#: inputs whose values are mostly shared ones (the counts, symbols and flags of facts)
+_SHARED = (MeasureInput, FieldInput, ContainsInput, SubmittedDay)
 
 
 class PythonRunner:
@@ -27,26 +41,56 @@ class PythonRunner:
         self._call = call
         self._inputs = call.inputs
         position: dict[LeafInput, int] = {spec: i for i, spec in enumerate(call.inputs)}
-        # comparisons read the values by the input's position: no hashing at run time
-        self._rules: tuple[tuple[str, CondFn], ...] = tuple(
-            (r.id, input_cond(r.cond, position)) for r in call.rules)
-        self._traces: dict[tuple[Status, ...], tuple[str, ...]] = {}
+        # the rules after the last one that compares an input read only other rules'
+        # statuses: they, and the trace, are a function of the statuses before them
+        reads = [i for i, r in enumerate(call.rules) if next(leaves(r.cond), None) is not None]
+        split = reads[-1] + 1 if reads else 0
+        # comparisons read the values by the input's position: no hashing at run time; a
+        # rule that is one comparison is called on its value directly (one call, not two),
+        # and its status remembered per shared value (one an input reads from a cache)
+        self._rules: tuple[tuple[str, Callable[[Value], Status] | None, int, CondFn,
+                                 dict[int, tuple[Value, Status]] | None], ...] = tuple(
+            (r.id, value_status(r.cond) if isinstance(r.cond, CLeaf) else None,
+             position[r.cond.input] if isinstance(r.cond, CLeaf) else -1,
+             input_cond(r.cond, position),
+             {} if isinstance(r.cond, CLeaf) and isinstance(r.cond.input, _SHARED) else None)
+            for r in call.rules[:split])
+        self._then = tuple((r.id, input_cond(r.cond, position)) for r in call.rules[split:])
+        self._concluded: dict[tuple[Status, ...], tuple[dict[str, Status], tuple[str, ...]]] = {}
 
-    def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], list[str]]:
-        """Every rule's status (by rule id), and the rule ids in firing order."""
+    def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], tuple[str, ...]]:
+        """Every rule's status (by rule id, in compiled order), and the trace."""
         ordered = (values.by_position if isinstance(values, InputValues)
                    and values.inputs is self._inputs else [values[s] for s in self._inputs])
         statuses: dict[str, Status] = {}
-        for rule_id, fn in self._rules:
-            statuses[rule_id] = fn(ordered, statuses)
-        # the trace is a function of the statuses alone (inserted in compiled order here)
+        for rule_id, leaf, index, fn, memo in self._rules:
+            if leaf is None:
+                statuses[rule_id] = fn(ordered, statuses)
+                continue
+            value = ordered[index]
+            if memo is None:
+                statuses[rule_id] = leaf(value)
+                continue
+            # by identity: the memo holds the value, so no other object can take its id
+            hit = memo.get(id(value))
+            if hit is not None and hit[0] is value:
+                statuses[rule_id] = hit[1]
+                continue
+            status = statuses[rule_id] = leaf(value)
+            if len(memo) < _MEMO:
+                memo[id(value)] = (value, status)
         key = tuple(statuses.values())
-        trace = self._traces.get(key)
-        if trace is None:
-            trace = tuple(trace_order(self._call, statuses))
-            if len(self._traces) < _TRACES:
-                self._traces[key] = trace
-        return statuses, list(trace)
+        found = self._concluded.get(key)
+        if found is None:
+            for rule_id, then in self._then:
+                statuses[rule_id] = then(ordered, statuses)
+            found = ({r: statuses[r] for r, _ in self._then},
+                     tuple(trace_order(self._call, statuses)))
+            if len(self._concluded) < _CONCLUDED:
+                self._concluded[key] = found
+            return statuses, found[1]
+        statuses.update(found[0])
+        return statuses, found[1]
 
 
 class PythonBackend:
