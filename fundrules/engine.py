@@ -137,7 +137,7 @@ def _never(c: Any) -> None:  # pragma: no cover - fundrules drives the actions i
 
 #: the sid of the one state a single-ruleset call keeps (evaluations are serialised, and
 #: one sid per ruleset cannot collide: pitfall 4)
-KEPT_SID = "fundrules"
+KEPT_SID = "k"
 
 
 class _Plan:
@@ -181,12 +181,21 @@ class DurableRunner:
         self._handle = handles[0]
         self.keeps_state = len(form.parts) <= 1
         self._count = len(call.rules)
-        actions = form.actions
-        # what each firing writes into the later rounds' facts
-        self._fragments = {name: f',"{a.prop}":"{a.status}"' for name, a in actions.items()}
-        self._unknown = {rule: f',"{prop}":"unknown"' for rule, prop in form.facts.items()}
+        #: durable rule name -> (rule, status, what its firing writes into the later
+        #: rounds' facts); `$begin` is not there: it never fires on a working fact
+        self._conclude: dict[str, tuple[str, Status, str]] = {
+            name: (a.rule, a.status, f',"{a.prop}":"{a.status}"')
+            for name, a in form.actions.items() if a.rule is not None}
+        self._written = {(rule, status): fragment
+                         for rule, status, fragment in self._conclude.values()}
+        self._written.update({(rule, "unknown"): f',"{prop}":"unknown"'
+                              for rule, prop in form.facts.items()})
+        # per round: the strata it settles (each with its members), and each settled
+        # rule's stratum among them (the trace orders a round's firings by it)
         self._groups = tuple(tuple((g, frozenset(g)) for g in round_groups)
                              for round_groups in form.groups)
+        self._rank = tuple({r: i for i, g in enumerate(round_groups) for r in g}
+                           for round_groups in form.groups)
         if self.keeps_state:
             part = form.parts[0] if form.parts else None
             self._kept = _Plan(form, part, handles[0], KEPT_SID)
@@ -212,22 +221,26 @@ class DurableRunner:
         _engine.retract_fact(plan.handle, plan.unprime)
 
     def _drive(self, plan: _Plan, ordered: list[Any], statuses: dict[str, Status],
-               trace: list[str], fired: list[str]) -> None:
+               trace: list[str], pending: tuple[list[str], list[str]]) -> None:
         """Assert the part's working fact once per round and run every action it enables.
 
         A round's rules that are met or unmet fire; after the round, those left without a
         status are unknown, which the adapter writes into the facts of the later rounds
         (negation as failure needs no assertion of its own). durable_rules' agenda
         decides what fires and in which order (by priority: compiled order); a stratum's
-        decided rules join the trace in that order, then its unknown ones.
+        decided rules join the trace in that order, then its unknown ones. ``pending``:
+        the decided and the unknown rules of strata not settled yet.
         """
-        handle, actions, fragments = plan.handle, self.form.actions, self._fragments
+        handle, conclude, written = plan.handle, self._conclude, self._written
+        fired, unknown = pending
         added = [plan.text.head(ordered)]
-        added += [self._fragments[f"{r}#{statuses[r]}"] if statuses[r] != "unknown"
-                  else self._unknown[r] for r in plan.reads]
+        added += [written[r, statuses[r]] for r in plan.reads]
         assert_fact, start = _engine.assert_fact, _engine.start_action_for_state
         complete = _engine.complete_and_start_action
+        last = plan.rounds[-1] if plan.rounds else 0
         for round_ in plan.rounds:
+            carry = round_ != last  # later rounds read what this one concludes
+            before = len(statuses)
             result = assert_fact(handle, "".join(added) + plan.tails[round_])
             if result[0] == 0:
                 state = result[1]
@@ -235,47 +248,54 @@ class DurableRunner:
                 message = started[1] if started else None
                 while message:
                     # the message is '{"<rule name>":{...}}': only the name is needed
-                    name = message[2:message.index('"', 2)]
-                    action = actions[name]
-                    rule = action.rule
-                    if rule is None or rule not in statuses:
-                        if rule is None:
-                            raise _Stop("the $begin rule matched a working fact")
-                        statuses[rule] = action.status
+                    rule, status, fragment = conclude[message[2:message.index('"', 2)]]
+                    if rule not in statuses:
+                        statuses[rule] = status
                         fired.append(rule)
-                        added.append(fragments[name])
-                    elif statuses[rule] != action.status:  # exclusive patterns broke
+                        if carry:
+                            added.append(fragment)
+                    elif statuses[rule] != status:  # exclusive patterns broke
                         raise _Stop(f"rule `{rule}` matched as both "
-                                    f"{statuses[rule]} and {action.status}")
+                                    f"{statuses[rule]} and {status}")
                     # else: a fact matching several branches of an `$or` activates its
                     # rule once per branch; the first activation concluded, the others
                     # are refracted
                     message = complete(handle, state)
             elif result[0] != 1:  # 1: no rule matches in this round, nothing to fire
                 raise _Stop(f"durable_rules saw the applicant's fact before ({result[0]})")
-            for rule_id in self.form.round_rules[round_]:  # its round is over: what did
-                if rule_id not in statuses:  # not match is unknown
-                    statuses[rule_id] = "unknown"
-                    added.append(self._unknown[rule_id])
-            for group, members in self._groups[round_]:  # each stratum it settles
-                trace += [r for r in fired if r in members]
-                trace += [r for r in group if statuses[r] == "unknown"]
-            if self._groups[round_]:
-                fired.clear()
+            members_of = self.form.round_rules[round_]
+            if len(statuses) - before < len(members_of):  # its round is over: what did
+                for rule_id in members_of:  # not match is unknown
+                    if rule_id not in statuses:
+                        statuses[rule_id] = "unknown"
+                        unknown.append(rule_id)
+                        if carry:
+                            added.append(written[rule_id, "unknown"])
+            groups = self._groups[round_]
+            if not groups:
+                continue
+            if unknown:  # each stratum settled: its decided rules, then its unknown ones
+                for group, members in groups:
+                    trace += [r for r in fired if r in members]
+                    trace += [r for r in group if statuses[r] == "unknown"]
+            else:  # nothing unknown: the firings, stratum by stratum
+                trace += sorted(fired, key=self._rank[round_].__getitem__)
+            fired.clear()
+            unknown.clear()
 
     def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], list[str]]:
         """Every rule's status (by rule id), and the rule ids in firing order."""
         backend = self._backend
         statuses: dict[str, Status] = {}
         trace: list[str] = []
-        fired: list[str] = []  # decided rules of strata not settled yet, in firing order
+        pending: tuple[list[str], list[str]] = ([], [])
         error: BaseException | None = None
         ordered = ordered_values(self.form, values)
         with backend.lock:
             if self.keeps_state:
                 plan = self._kept
                 try:
-                    self._drive(plan, ordered, statuses, trace, fired)
+                    self._drive(plan, ordered, statuses, trace, pending)
                     _engine.retract_facts(plan.handle, plan.retract)
                 except Exception as exc:  # durable_rules raises bare Exceptions
                     error = exc
@@ -290,7 +310,7 @@ class DurableRunner:
                         self._prime(plan)
                         unprimed = False
                         primed.append(plan.handle)
-                        self._drive(plan, ordered, statuses, trace, fired)
+                        self._drive(plan, ordered, statuses, trace, pending)
                 except Exception as exc:  # durable_rules raises bare Exceptions
                     error = exc
                 finally:

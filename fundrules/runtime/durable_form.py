@@ -416,11 +416,6 @@ def working_fact(form: DurableForm, values: Mapping[Input, Any], sid: str) -> di
     return fact
 
 
-def _number(value: Any) -> str:
-    """A bound as JSON (as ``json.dumps`` writes it)."""
-    return str(value) if type(value) is int else json.dumps(value)
-
-
 class FactText:
     """The JSON text of one part's working fact, written without building a dict.
 
@@ -432,7 +427,8 @@ class FactText:
     def __init__(self, form: DurableForm, part: Part | None, sid: str) -> None:
         names = list(form.props.values())
         positions = part.inputs if part is not None else tuple(range(len(names)))
-        self.prefix = "{" + json.dumps({"sid": sid, "t": TYPE}, ensure_ascii=False)[1:-1]
+        self.prefix = "{" + json.dumps({"sid": sid, "t": TYPE}, ensure_ascii=False,
+                                       separators=(",", ":"))[1:-1]
         #: per input read: its position, the key of its low bound (or symbol), the key of
         #: its high bound (None for a symbol)
         self.keys = tuple((i, f',"{names[i][0]}":',
@@ -442,16 +438,18 @@ class FactText:
     def head(self, ordered: list[Any]) -> str:
         """The fact's text up to its closing brace, for the values in input order."""
         out = [self.prefix]
+        append = out.append
         for i, lo_key, hi_key in self.keys:
             v = ordered[i]
             if hi_key is None:
                 if v.sym is not None:
-                    out.append(lo_key + _string(v.sym))
+                    append(lo_key + _string(v.sym))
                 continue
-            if v.lo is not None:
-                out.append(lo_key + _number(v.lo))
-            if v.hi is not None:
-                out.append(hi_key + _number(v.hi))
+            lo, hi = v.lo, v.hi
+            if lo is not None:  # an int as str() writes it is its JSON; json.dumps the rest
+                append(f"{lo_key}{lo}" if type(lo) is int else lo_key + json.dumps(lo))
+            if hi is not None:
+                append(f"{hi_key}{hi}" if type(hi) is int else hi_key + json.dumps(hi))
         return "".join(out)
 
 

@@ -139,7 +139,7 @@ def test_6_errors_inside_actions_are_raised_not_swallowed(fr_applicant):
     pack = _compiled()
     values = _values(pack, fr_applicant)
     runner = DurableBackend().prepare(pack)
-    runner.form.actions.pop("FR-C3#met")  # type: ignore[attr-defined]
+    runner._conclude.pop("FR-C3#met")  # type: ignore[attr-defined]
     with pytest.raises(EngineError) as info:
         runner.run(values)
     assert info.value.diagnostics[0].code == "engine-failure"
@@ -152,10 +152,10 @@ def test_6_errors_inside_actions_are_raised_not_swallowed(fr_applicant):
     assert fresh.run(values)[0]["eligible"] == "met"
     # after a failure the state is replaced by a new one: the next evaluation is right
     broken = DurableBackend().prepare(pack)
-    saved = broken.form.actions.pop("FR-C3#met")  # type: ignore[attr-defined]
+    saved = broken._conclude.pop("FR-C3#met")  # type: ignore[attr-defined]
     with pytest.raises(EngineError):
         broken.run(values)
-    broken.form.actions["FR-C3#met"] = saved  # type: ignore[index]
+    broken._conclude["FR-C3#met"] = saved  # type: ignore[attr-defined]
     assert broken.run(values) == fresh.run(values)
 
 
