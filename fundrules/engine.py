@@ -149,11 +149,8 @@ class _Plan:
         self.text = FactText(form, part, sid)
         first, stop = (0, form.rounds) if part is None else (part.first, part.stop)
         self.rounds = range(first, min(stop, form.rounds))
-        # a round's fact ends with its round and an id of its own (so that the next
-        # round's fact is a new fact, and every one can be retracted by id)
+        # a round's fact ends with its round and an id of its own
         self.tails = {k: f',"{ROUND}":{k},"id":"{k}"}}' for k in self.rounds}
-        ids = ",".join(json.dumps({"sid": sid, "id": str(k)}) for k in self.rounds)
-        self.retract = f"[{ids}]"
         self.prime = json.dumps({"sid": sid, "t": TYPE, "b": 1, "id": BEGIN_FACT_ID})
         self.unprime = json.dumps({"sid": sid, "id": BEGIN_FACT_ID})
         self.reads = part.reads if part is not None else ()
@@ -163,11 +160,13 @@ class DurableRunner:
     """One call registered with durable_rules, ready to evaluate.
 
     A call registered as one ruleset keeps one state, primed once (its ``$begin`` rule
-    fired, pitfall 2) and emptied after every evaluation by retracting the facts it
-    asserted: durable_rules allocates a state's tables (about 10 KB per durable rule)
-    only once. A call split over several rulesets (a very large pack) takes a slot sid
-    per evaluation and deletes its states afterwards, so that their larger tables are
-    not held for the life of the process.
+    fired, pitfall 2): each round's working fact is written as the state's own fact
+    (``update_state``), which retracts the one before it in the same call, so
+    durable_rules allocates a state's tables (about 10 KB per durable rule) only once;
+    between evaluations the state holds the last one's working fact (input values,
+    nothing that names the applicant). A call split over several rulesets (a very
+    large pack) takes a slot sid per evaluation and deletes its states afterwards, so
+    that their larger tables are not held for the life of the process.
     """
 
     def __init__(self, backend: DurableBackend, call: CompiledPack, form: DurableForm,
@@ -235,34 +234,32 @@ class DurableRunner:
         fired, unknown = pending
         added = [plan.text.head(ordered)]
         added += [written[r, statuses[r]] for r in plan.reads]
-        assert_fact, start = _engine.assert_fact, _engine.start_action_for_state
+        update, start = _engine.update_state, _engine.start_action_for_state
         complete = _engine.complete_and_start_action
         last = plan.rounds[-1] if plan.rounds else 0
         for round_ in plan.rounds:
             carry = round_ != last  # later rounds read what this one concludes
             before = len(statuses)
-            result = assert_fact(handle, "".join(added) + plan.tails[round_])
-            if result[0] == 0:
-                state = result[1]
-                started = start(handle, state)
-                message = started[1] if started else None
-                while message:
-                    # the message is '{"<rule name>":{...}}': only the name is needed
-                    rule, status, fragment = conclude[message[2:message.index('"', 2)]]
-                    if rule not in statuses:
-                        statuses[rule] = status
-                        fired.append(rule)
-                        if carry:
-                            added.append(fragment)
-                    elif statuses[rule] != status:  # exclusive patterns broke
-                        raise _Stop(f"rule `{rule}` matched as both "
-                                    f"{statuses[rule]} and {status}")
-                    # else: a fact matching several branches of an `$or` activates its
-                    # rule once per branch; the first activation concluded, the others
-                    # are refracted
-                    message = complete(handle, state)
-            elif result[0] != 1:  # 1: no rule matches in this round, nothing to fire
-                raise _Stop(f"durable_rules saw the applicant's fact before ({result[0]})")
+            # the round's fact becomes the state's fact: the one before it (the last
+            # round's, or the last evaluation's) is retracted in the same call
+            state = update(handle, "".join(added) + plan.tails[round_])
+            started = start(handle, state)
+            message = started[1] if started else None
+            while message:
+                # the message is '{"<rule name>":{...}}': only the name is needed
+                rule, status, fragment = conclude[message[2:message.index('"', 2)]]
+                if rule not in statuses:
+                    statuses[rule] = status
+                    fired.append(rule)
+                    if carry:
+                        added.append(fragment)
+                elif statuses[rule] != status:  # exclusive patterns broke
+                    raise _Stop(f"rule `{rule}` matched as both "
+                                f"{statuses[rule]} and {status}")
+                # else: a fact matching several branches of an `$or` activates its rule
+                # once per branch; the first activation concluded, the others are
+                # refracted
+                message = complete(handle, state)
             members_of = self.form.round_rules[round_]
             if len(statuses) - before < len(members_of):  # its round is over: what did
                 for rule_id in members_of:  # not match is unknown
@@ -296,7 +293,6 @@ class DurableRunner:
                 plan = self._kept
                 try:
                     self._drive(plan, ordered, statuses, trace, pending)
-                    _engine.retract_facts(plan.handle, plan.retract)
                 except Exception as exc:  # durable_rules raises bare Exceptions
                     error = exc
                     self._reset(plan)

@@ -97,10 +97,11 @@ def test_3_states_never_pile_up(monkeypatch, fr_applicant):
     expected = runner.run(values)
     for _ in range(3000):  # 1024 live sids would raise MemoryError
         assert runner.run(values) == expected
-    # one state, kept: every evaluation retracts what it asserted, nothing is deleted
+    # one state, kept: each working fact replaces the one before, nothing is deleted
     assert deleted == [] and runner.keeps_state
-    assert json.loads(durable_rules_engine.get_facts(runner._handle, durable_engine.KEPT_SID)) \
-        == []
+    facts = json.loads(durable_rules_engine.get_facts(runner._handle, durable_engine.KEPT_SID))
+    state = json.loads(durable_rules_engine.get_state(runner._handle, durable_engine.KEPT_SID))
+    assert facts == [state] and state["r"] == 0  # only the last evaluation's working fact
 
 
 def test_4_sids_are_slots_with_distinct_hashes_never_business_ids(monkeypatch, fr_applicant):
