@@ -184,7 +184,7 @@ class DurableRunner:
         #: rounds' facts); `$begin` is not there: it never fires on a working fact
         self._conclude: dict[str, tuple[str, Status, str]] = {
             name: (a.rule, a.status, f',"{a.prop}":"{a.status}"')
-            for name, a in form.actions.items() if a.rule is not None}
+            for name, a in form.actions.items()}
         self._written = {(rule, status): fragment
                          for rule, status, fragment in self._conclude.values()}
         self._written.update({(rule, "unknown"): f',"{prop}":"unknown"'

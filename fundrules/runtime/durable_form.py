@@ -69,7 +69,7 @@ __all__ = ["PART_PROPERTIES", "ROUND", "ROUND_SIZE", "TYPE", "Action", "DurableF
 TYPE = "fundrules"  # the type discriminator every pattern tests (pitfall 7)
 ALWAYS: dict[str, Any] = {"t": TYPE}
 NEVER: dict[str, Any] = {"t": "-never-"}
-_RESERVED_PROPERTIES = 4  # t, sid, r (the round), b (the $begin marker of the priming fact)
+_RESERVED_PROPERTIES = 3  # t, sid and r (the round) of a working fact
 
 _RELATION = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}
 
@@ -85,7 +85,7 @@ BEGIN_FACT_ID = "$begin"
 class Action:
     """What one durable rule's firing means: rule ``rule`` has status ``status``."""
 
-    rule: str | None  # None for the $begin bookkeeping rule
+    rule: str
     prop: str
     status: Status
 
@@ -196,9 +196,10 @@ def _join(quantifier: Quantifier, items: list[Pattern]) -> Pattern:
     flat = _flat(kind, items)
     if (kind == "$and" and NEVER in flat) or (kind == "$or" and ALWAYS in flat):
         return NEVER if kind == "$and" else ALWAYS
-    if kind == "$or":  # a branch that can never match adds nothing
-        flat = [p for p in flat if p != NEVER] or [NEVER]
-    # (ALWAYS stays in an $and: it is the type discriminator every pattern needs)
+    # a branch that can never match adds nothing to an $or, a test that always holds
+    # nothing to an $and (every rule's pattern starts with that test: the type)
+    drop = NEVER if kind == "$or" else ALWAYS
+    flat = [p for p in flat if p != drop] or [drop]
     return flat[0] if len(flat) == 1 else {kind: flat}
 
 
@@ -305,19 +306,19 @@ def _build(call: CompiledPack, merge: bool) -> DurableForm:
         props[spec] = (f"n{i}l", f"n{i}h") if numeric else (f"s{i}",)
     facts = {r.id: f"c{j}" for j, r in enumerate(call.rules)}
     tr = _Translator(props, facts)
-    rules: dict[str, Any] = {BEGIN: {"all": [{"m": {"$and": [ALWAYS, {"b": 1}]}}], "pri": 0}}
-    actions = {BEGIN: Action(None, "b", "met")}
+    rules: dict[str, Any] = {BEGIN: {"all": [{"m": {"$and": [ALWAYS, {"b": 1}]}}]}}
+    actions: dict[str, Action] = {}  # the $begin rule concludes nothing
     rounds, groups = _schedule(call, tr, merge)
     for j, rule in enumerate(call.rules):
         # the round comes first: an assertion then walks only its own round's rules, so
         # durable_rules' per-node and per-assert limits bound a round, not the whole call
         met, unmet = tr.done[rule.id]
-        decided = [ALWAYS, {ROUND: rounds[rule.id]}]
         variants: tuple[tuple[Status, Pattern], ...] = (("met", met), ("unmet", unmet))
         for status, cond in variants:
-            pattern = _join("all", [*decided, cond])
-            if pattern == NEVER:
+            if cond == NEVER:
                 continue
+            tests = [] if cond == ALWAYS else cond["$and"] if set(cond) == {"$and"} else [cond]
+            pattern = {"$and": [ALWAYS, {ROUND: rounds[rule.id]}, *tests]}
             name = f"{rule.id}#{status}"
             rules[name] = {"all": [{"m": pattern}], "pri": j + 1}
             actions[name] = Action(rule.id, facts[rule.id], status)
@@ -345,7 +346,7 @@ def durable_form(call: CompiledPack) -> DurableForm:
     return merged if _diagnostics(call, plain) else plain
 
 
-#: properties a part's rules may need: durable's bound, less t, sid, b, r and "id"
+#: properties a part's rules may need: durable's bound, less t, sid, r and "id"
 PART_PROPERTIES = MAX_PROPERTIES_PER_FACT - _RESERVED_PROPERTIES - 1
 
 

@@ -27,7 +27,7 @@ FR_TEXT = (ROOT / "policies" / f"{FR}.yaml").read_text()
 
 
 def _rule(name: str, when: str) -> str:
-    return (f"  - id: {name}\n    when: {when}\n    then: {name.lower()}\n    cite: S1\n"
+    return (f"  - id: {name}\n    when: '{when}'\n    then: {name.lower()}\n    cite: S1\n"
             "    message: {fr: g, en: g, it: g, es: g}\n")
 
 
@@ -113,4 +113,123 @@ def test_a_stratum_larger_than_a_round_is_decided_in_several(count: int,
     assert form.rounds > 1 and len(form.parts) == 1
     assert all(len(r) <= df.ROUND_SIZE for r in form.round_rules)
     assert df.limit_diagnostics(pack.compiled("main"), form) == []
+    _alike(pack, _variants(fr_applicant))
+
+
+# --- how rules are grouped into assertions --------------------------------------------
+# The French pack alone: stratum 0 is 8 rules whose patterns hang 18 alpha nodes (heads)
+# under the round test, FR-C2 (stratum 1) 4 more, `eligible` (stratum 2) 7. A rule that
+# is constantly met hangs 1 (its unmet pattern never matches and is not registered), a
+# one-sided comparison (`>=`) 2. Each case sits on one bound of the schedule: 32 rules
+# (ROUND_SIZE) or 48 heads (ROUND_HEADS) in one assertion.
+
+
+def _constant(n: int, prefix: str = "K") -> str:
+    return "".join(_rule(f"{prefix}{i}", "true") for i in range(n))
+
+
+def _above(n: int) -> str:
+    return "".join(_rule(f"L{i}", f"activity_units >= {i + 1}") for i in range(n))
+
+
+def _mixed(n: int) -> str:  # met pattern: a test then an `$or` (heads 1, unmet 2)
+    return "".join(_rule(f"M{i}", f"activity_units >= {i + 3} and (status == employee "
+                                  "or covid_hardship)") for i in range(n))
+
+
+SCHEDULES = {
+    # stratum 0 of 30, 31, 32, 33 rules (heads far from the bound)
+    "30 rules, then FR-C2": (_constant(22), [31, 1], 0),
+    "31 rules, then FR-C2 makes 32": (_constant(23), [32, 1], 0),
+    "32 rules: FR-C2 waits": (_constant(24), [32, 2], 1),
+    "33 rules: two rounds, FR-C2 joins the second": (_constant(25), [32, 3], 1),
+    "63 rules: the second round fills with FR-C2": (_constant(55), [32, 32, 1], 1),
+    # a stratum of its own starting a round: 32 rules (FR-C2 and 31 reading K0)
+    "stratum 1 of 32 rules": (_constant(24) + "".join(_rule(f"S{i}", "k0 or true")
+                                                      for i in range(31)), [32, 32, 1], 1),
+    # heads: 18 + 2 x 13 = 44, FR-C2 makes 48
+    "44 heads, then FR-C2 makes 48": (_above(13), [22, 1], 0),
+    "46 heads: FR-C2 (4) waits": (_above(14), [22, 2], 1),
+    "48 heads in stratum 0": (_above(15), [23, 2], 1),
+    "50 heads: the 24th rule starts a round": (_above(16), [23, 3], 1),
+    "49 heads: a 3-head rule crosses": (_above(14) + _rule("E0", "activity_units == 1"),
+                                        [22, 3], 1),
+    "44 heads with mixed patterns, FR-C2 makes 48": (_above(10) + _mixed(2), [21, 1], 0),
+    "constant rules count 1 head: 44, FR-C2 makes 48": (_above(11) + _constant(4), [24, 1], 0),
+    "45 heads: FR-C2 waits": (_above(11) + _constant(5), [24, 2], 1),
+}
+
+
+@pytest.mark.parametrize("case", SCHEDULES)
+def test_rounds_fill_up_to_their_bounds(case: str) -> None:
+    rules, sizes, c2_round = SCHEDULES[case]
+    form = df.durable_form(_pack(rules).compiled("main"))
+    assert [len(r) for r in form.round_rules] == sizes
+    assert next(k for k, r in enumerate(form.round_rules) if "FR-C2" in r) == c2_round
+
+
+def _reader(groups: int = 0, tests: int = 0, constant: bool = False) -> str:
+    """P (stratum 0), then Q reading it: its substituted patterns have the given size."""
+    when = "true and p" if constant else "p"
+    when += "".join(f" and (activity_units >= {i + 2} or annex_benefits_received >= {i + 2})"
+                    for i in range(groups))
+    if tests:
+        when += " and (" + " or ".join(f"activity_units >= {i + 2}" for i in range(tests)) + ")"
+    return _rule("P", "activity_units >= 1") + _rule("Q", when)
+
+
+@pytest.mark.parametrize(("rules", "merged"), [
+    # groups: Q's met pattern is one `$and` holding one `$or` per group (and unmet alike)
+    (_reader(groups=9), True), (_reader(groups=10), False),
+    # comparisons (`true and` adds none: a test that always holds is left out)
+    (_reader(tests=39, constant=True), True), (_reader(tests=40, constant=True), False),
+    (_reader(tests=38), True), (_reader(tests=39), True), (_reader(tests=40), False),
+])
+def test_a_rule_substitutes_its_round_s_rules_while_small(rules: str, merged: bool,
+                                                          fr_applicant: dict[str, Any]) -> None:
+    pack = _pack(rules, "q")
+    form = df.durable_form(pack.compiled("main"))
+    where = {r: k for k, members in enumerate(form.round_rules) for r in members}
+    assert (where["Q"] == where["P"]) is merged
+    _alike(pack, _variants(fr_applicant)[:3])
+
+
+def test_constant_conditions_are_met_or_unmet_whatever_the_applicant(
+        fr_applicant: dict[str, Any]) -> None:
+    rules = (_rule("T", "true or status == employee") + _rule("F", "false or status == employee")
+             + _rule("N", "not (false and covid_hardship)") + _rule("A", "true and role == artist")
+             + _rule("Z", "false and covid_hardship"))  # never met: only its unmet rule
+    pack = _pack(rules, "t and n")
+    seen = _alike(pack, _variants(fr_applicant))
+    statuses = Engine([pack]).evaluation(fr_applicant, FR).statuses
+    assert (statuses["T"], statuses["F"], statuses["N"], statuses["A"], statuses["Z"]) == (
+        "met", "unmet", "met", "unmet", "unmet")
+    assert {"met", "unmet"} <= seen
+
+
+def test_constant_branches_are_folded_so_big_conditions_stay_small(
+        fr_applicant: dict[str, Any]) -> None:
+    # `false or x` is x and `true and x` is x: 16 such groups under one `and` are one
+    # pattern group; kept as written they would be 17 groups, past durable_rules' 31
+    # expression-sequence entries, and the pack refused
+    groups = " and ".join(f"(false or activity_units >= {i})" for i in range(16))
+    ones = " or ".join(f"(true and activity_units >= {i})" for i in range(16))
+    pack = _pack(_rule("G", groups) + _rule("H", ones) + _rule("J", f"true or ({groups})"),
+                 "g and h and j")
+    assert df.limit_diagnostics(pack.compiled("main")) == []
+    _alike(pack, _variants(fr_applicant))
+
+
+def test_a_merged_round_past_durable_s_stack_falls_back_to_a_round_per_stratum(
+        fr_applicant: dict[str, Any]) -> None:
+    # Q reads P through an `or` of 30 comparisons: substituted, one assertion would leave
+    # more than 64 alpha nodes pending (limit 303); a round per stratum stays below it
+    when = "p and (" + " or ".join(f"activity_units >= {i + 2}" for i in range(30)) + ")"
+    rules = _rule("P", "activity_units >= 1") + "".join(
+        _rule(f"B{i}", f"annex_benefits_received >= {i + 1}") for i in range(8)) + _rule("Q", when)
+    pack = _pack(rules, "q")
+    call = pack.compiled("main")
+    form = df.durable_form(call)
+    assert form.rounds == len({r.stratum for r in call.rules}) == 3
+    assert df.limit_diagnostics(call, form) == []
     _alike(pack, _variants(fr_applicant))
