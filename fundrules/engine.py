@@ -293,9 +293,13 @@ class DurableRunner:
                 plan = self._kept
                 try:
                     self._drive(plan, ordered, statuses, trace, pending)
-                except Exception as exc:  # durable_rules raises bare Exceptions
-                    error = exc
+                except BaseException as exc:  # durable_rules raises bare Exceptions
+                    # an action started and never completed leaves the state locked (no
+                    # action of it would start for 30 s): a new state, whatever stopped it
                     self._reset(plan)
+                    if not isinstance(exc, Exception):
+                        raise
+                    error = exc
             else:
                 sid = backend.take_slot()
                 primed: list[int] = []

@@ -160,6 +160,25 @@ def test_6_errors_inside_actions_are_raised_not_swallowed(fr_applicant):
     assert broken.run(values) == fresh.run(values)
 
 
+def test_6_an_interrupted_evaluation_leaves_no_locked_state(monkeypatch, fr_applicant):
+    import durable_rules_engine
+
+    pack = _compiled()
+    values = _values(pack, fr_applicant)
+    runner = DurableBackend().prepare(pack)
+    expected = runner.run(values)
+    real = durable_rules_engine.complete_and_start_action
+
+    def interrupted(handle: int, state: int) -> Any:
+        monkeypatch.setattr(durable_rules_engine, "complete_and_start_action", real)
+        raise KeyboardInterrupt  # between an action's start and its completion
+
+    monkeypatch.setattr(durable_rules_engine, "complete_and_start_action", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(values)
+    assert runner.run(values) == expected  # not every rule "unknown" for 30 s
+
+
 def test_7_every_pattern_tests_the_type_discriminator_and_rules_fire_once(fr_applicant):
     backend = DurableBackend()
     pack = _compiled()
