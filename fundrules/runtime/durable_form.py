@@ -203,18 +203,10 @@ def _join(quantifier: Quantifier, items: list[Pattern]) -> Pattern:
     return flat[0] if len(flat) == 1 else {kind: flat}
 
 
-def _size(pattern: Pattern) -> tuple[int, int]:
-    """(``$and``/``$or`` groups, comparisons) of a pattern."""
-    groups = tests = 0
-    for key, value in pattern.items():
-        if key in ("$and", "$or"):
-            groups += 1
-            for item in value:
-                g, t = _size(item)
-                groups, tests = groups + g, tests + t
-        else:
-            tests += 1
-    return groups, tests
+def _groups(pattern: Pattern) -> int:
+    """The ``$and``/``$or`` groups of a pattern."""
+    return sum(1 + sum(_groups(item) for item in value)
+               for key, value in pattern.items() if key in ("$and", "$or"))
 
 
 ROUND = "r"  # how many times the working fact was asserted before this time
@@ -224,11 +216,11 @@ ROUND_SIZE = 32
 #: alpha node an assertion enables on a 64-entry stack, and an assertion may enable all
 #: of them at once (see :func:`_heads`)
 ROUND_HEADS = 48
-#: the largest pattern a rule of a round gets when rules of its round are substituted
-#: into it: (groups, comparisons); durable_rules refuses 32 expression-sequence entries
-#: (two per group) in one pattern. A stratum whose patterns would be larger starts a round
+#: the most ``$and``/``$or`` groups a rule's pattern gets when rules of its round are
+#: substituted into it: durable_rules refuses 32 expression-sequence entries (two per
+#: group) in one pattern. A stratum whose patterns would have more starts a round (the
+#: heads bound keeps their comparisons few)
 INLINE_GROUPS = 10
-INLINE_TESTS = 40
 
 
 def _heads(pattern: Pattern) -> int:
@@ -257,7 +249,7 @@ def _schedule(call: CompiledPack, tr: _Translator, merge: bool
     A stratum joins the round of the stratum before it while it fits (``merge``): at
     most :data:`ROUND_SIZE` rules and :data:`ROUND_HEADS` heads in the round, and each
     rule's patterns, with the rules of its round substituted, within
-    :data:`INLINE_GROUPS` and :data:`INLINE_TESTS`. Otherwise it starts a round, and one
+    :data:`INLINE_GROUPS` groups. Otherwise it starts a round, and one
     more whenever a round is full, in compiled order; it is settled after its last one.
     The translations are left in ``tr.done``.
     """
@@ -274,7 +266,8 @@ def _schedule(call: CompiledPack, tr: _Translator, merge: bool
             tried = {r: tr.two(call.by_id[r].cond) for r in ids}
             more = sum(cost(pair) for pair in tried.values())
             if size + len(ids) <= ROUND_SIZE and heads + more <= ROUND_HEADS and all(
-                    _fits(m) and _fits(u) for m, u in tried.values()):
+                    _groups(m) <= INLINE_GROUPS and _groups(u) <= INLINE_GROUPS
+                    for m, u in tried.values()):
                 tr.done.update(tried)
                 rounds.update(dict.fromkeys(ids, len(groups) - 1))
                 groups[-1].append(ids)
@@ -292,11 +285,6 @@ def _schedule(call: CompiledPack, tr: _Translator, merge: bool
             size, heads = size + 1, heads + cost(pair)
         groups[-1].append(ids)
     return rounds, [tuple(g) for g in groups]
-
-
-def _fits(pattern: Pattern) -> bool:
-    groups, tests = _size(pattern)
-    return groups <= INLINE_GROUPS and tests <= INLINE_TESTS
 
 
 def _build(call: CompiledPack, merge: bool) -> DurableForm:

@@ -31,8 +31,10 @@ def _rule(name: str, when: str) -> str:
             "    message: {fr: g, en: g, it: g, es: g}\n")
 
 
-def _pack(rules: str, uses: str | None = None, file: str = "m.yaml") -> Any:
-    text = FR_TEXT.replace("rules:\n", "rules:\n" + rules, 1)
+def _pack(rules: str, uses: str | None = None, file: str = "m.yaml", last: str = "") -> Any:
+    """The French pack with ``rules`` written before its own, ``last`` after them."""
+    text = FR_TEXT.replace("rules:\n", "rules:\n" + rules, 1).replace(
+        "\nexclusions:\n", "\n" + last + "exclusions:\n", 1)
     if uses:
         text = text.replace("eligible: intermittent", f"eligible: {uses} and intermittent")
     return load_pack_text(text, file=file)
@@ -157,6 +159,11 @@ SCHEDULES = {
     "44 heads with mixed patterns, FR-C2 makes 48": (_above(10) + _mixed(2), [21, 1], 0),
     "constant rules count 1 head: 44, FR-C2 makes 48": (_above(11) + _constant(4), [24, 1], 0),
     "45 heads: FR-C2 waits": (_above(11) + _constant(5), [24, 2], 1),
+    # stratum 1 (FR-C2 and 22 rules reading FR-C1) joins stratum 0: 31 rules; stratum 2
+    # (2 rules reading those) would make 33
+    "a merged stratum counts its rules": (
+        "".join(_rule(f"S{i}", "intermittent or true") for i in range(22))
+        + _rule("U0", "s0 or true") + _rule("U1", "s1 or true"), [31, 3], 0),
 }
 
 
@@ -168,22 +175,26 @@ def test_rounds_fill_up_to_their_bounds(case: str) -> None:
     assert next(k for k, r in enumerate(form.round_rules) if "FR-C2" in r) == c2_round
 
 
-def _reader(groups: int = 0, tests: int = 0, constant: bool = False) -> str:
-    """P (stratum 0), then Q reading it: its substituted patterns have the given size."""
+def test_a_round_after_a_full_one_counts_from_none() -> None:
+    # the French rules first (18 heads), then 55 constant ones: 32 rules, then 31 (31
+    # heads) that FR-C2 fills to 32; `eligible` (7 heads) would fit but for the count
+    form = df.durable_form(_pack("", last=_constant(55)).compiled("main"))
+    assert [len(r) for r in form.round_rules] == [32, 32, 1]
+
+
+def _reader(groups: int = 0, constant: bool = False) -> str:
+    """P (stratum 0), then Q reading it: its substituted patterns have ``groups`` + 1 groups."""
     when = "true and p" if constant else "p"
     when += "".join(f" and (activity_units >= {i + 2} or annex_benefits_received >= {i + 2})"
                     for i in range(groups))
-    if tests:
-        when += " and (" + " or ".join(f"activity_units >= {i + 2}" for i in range(tests)) + ")"
     return _rule("P", "activity_units >= 1") + _rule("Q", when)
 
 
 @pytest.mark.parametrize(("rules", "merged"), [
     # groups: Q's met pattern is one `$and` holding one `$or` per group (and unmet alike)
     (_reader(groups=9), True), (_reader(groups=10), False),
-    # comparisons (`true and` adds none: a test that always holds is left out)
-    (_reader(tests=39, constant=True), True), (_reader(tests=40, constant=True), False),
-    (_reader(tests=38), True), (_reader(tests=39), True), (_reader(tests=40), False),
+    # `true and` adds no group: a test that always holds is left out
+    (_reader(groups=9, constant=True), True), (_reader(groups=10, constant=True), False),
 ])
 def test_a_rule_substitutes_its_round_s_rules_while_small(rules: str, merged: bool,
                                                           fr_applicant: dict[str, Any]) -> None:
@@ -233,3 +244,32 @@ def test_a_merged_round_past_durable_s_stack_falls_back_to_a_round_per_stratum(
     assert form.rounds == len({r.stratum for r in call.rules}) == 3
     assert df.limit_diagnostics(call, form) == []
     _alike(pack, _variants(fr_applicant))
+
+
+def _measured(n: int, pairs: int, more: str = "") -> Any:
+    """The French pack and n rules reading a measure each, ``pairs`` reading two."""
+    count = n + 2 * pairs
+    extra = "".join(f"  extra_{i}:\n    over: engagements\n    count: true\n" for i in range(count))
+    rules = "".join(_rule(f"X{i}", f"extra_{i} >= 1") for i in range(n))
+    rules += "".join(_rule(f"Y{i}", f"extra_{n + 2 * i} >= 1 and extra_{n + 2 * i + 1} >= 1")
+                     for i in range(pairs))
+    text = FR_TEXT.replace("measures:\n", "measures:\n" + extra, 1).replace(
+        "rules:\n", "rules:\n" + rules + more, 1)
+    return load_pack_text(text, file="measured.yaml")
+
+
+@pytest.mark.parametrize(("pack", "parts"), [
+    # 75 rules and 75 measures more: the fact needs 250 properties, with t, sid, r and id
+    # 254, durable_rules' bound: one ruleset
+    (lambda: _measured(73, 1), 1),
+    # one rule more (its status: 255): split in two
+    (lambda: _measured(73, 1, _rule("Z", "extra_0 >= 2")), 2),
+    (lambda: _measured(74, 1), 2),
+])
+def test_a_call_is_split_only_past_durable_s_254_properties(pack: Any, parts: int,
+                                                           fr_applicant: dict[str, Any]) -> None:
+    built = pack()
+    call = built.compiled("main")
+    form = df.durable_form(call)
+    assert len(form.parts) == parts and df.limit_diagnostics(call, form) == []
+    _alike(built, _variants(fr_applicant)[:2])
