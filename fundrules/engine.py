@@ -1,25 +1,32 @@
 """The durable_rules backend: the only module that imports durable_rules.
 
-Each compiled call becomes one durable_rules ruleset, generated from the semantics by
-:mod:`fundrules.runtime.durable_form` and registered once, when an Engine is built. An
-evaluation asserts one *working fact* holding the applicant's input values (measures
-and other inputs are computed in Python beforehand); every pack rule is three durable
-rules (met / unmet / unknown) whose patterns encode its Kleene status. durable_rules
-matches those patterns and keeps the agenda (which rule fires next, by priority); the
-adapter drives its C core, records each firing (the trace) and writes the rule's status
-into the working fact, which is asserted again once per stratum so that the rules
-reading it can match.
+Each compiled call becomes one durable_rules ruleset (or a few, for a very large pack),
+generated from the semantics by :mod:`fundrules.runtime.durable_form` and registered
+once, when an Engine is built. An evaluation writes one *working fact* holding the
+applicant's input values (measures and other inputs are computed in Python beforehand);
+every pack rule is two durable rules (met / unmet) whose patterns encode its Kleene
+status, and unknown is neither having fired. durable_rules matches those patterns and
+keeps the agenda (which rule fires next, by priority); the adapter drives its C core and
+records each firing (the statuses, the trace). Rules reading rules of the same round
+read their conditions, substituted into their patterns, so the usual call is decided in
+one assertion; a later round's fact carries the statuses of the rounds before it.
 
 Every pitfall of shared/notes/durable-rules.md is handled here; each has a
 regression test in tests/unit/engine/test_durable_pitfalls.py:
 
 1. import failure on Python 3.13: imported lazily by the Engine, which falls back
    to the python backend with a warning;
-2. ``delete_state`` crash when no action fired: a ``begin`` rule always fires first;
-3. 1024 live sids per ruleset: one evaluation at a time, state always deleted;
-4. 32-bit FNV-1a sid hashes: sids come from a pool of slot names with distinct hashes;
+2. ``delete_state`` crash when no action fired: every state is primed (its ``$begin``
+   rule fired on a priming fact) before anything else;
+3. 1024 live sids per ruleset: a single-ruleset call keeps one state for ever (each
+   working fact replaces the one before); a split call deletes its states after each
+   evaluation; one evaluation at a time;
+4. 32-bit FNV-1a sid hashes: one sid per kept state; a split call's sids come from a
+   pool of slot names with distinct hashes;
 5. timer threads: :class:`_QuietHost` never starts them; a lock serialises evaluations;
-6. swallowed action exceptions: actions record errors; a missing ``done`` raises;
+6. swallowed action exceptions: the adapter runs no action inside durable_rules; a
+   firing it cannot read, or a rule left undecided, raises; an interrupted evaluation
+   replaces the kept state (a started action would lock it);
 7. patterns matching the state: every pattern tests the type discriminator ``t``;
 8. heap trimming on delete: ``M_TRIM_THRESHOLD`` raised at import on glibc; 13: the
    mmap threshold is fixed too, so the cost does not depend on heap history;
