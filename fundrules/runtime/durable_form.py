@@ -385,8 +385,7 @@ def _parts(call: CompiledPack, props: Mapping[Input, tuple[str, ...]], rounds: M
 
 def ordered_values(form: DurableForm, values: Mapping[Input, Any]) -> list[Any]:
     """The applicant's values in the order of the call's inputs (``form.props``)."""
-    if isinstance(values, InputValues) and values.inputs is form.inputs \
-            and len(form.props) == len(form.inputs):
+    if isinstance(values, InputValues) and values.inputs is form.inputs:
         return values.by_position
     return [values[spec] for spec in form.props]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from typing import Any
 
 import pytest
@@ -69,14 +70,34 @@ def test_the_fact_text_is_the_working_fact(fr_applicant: dict[str, Any]) -> None
     for part in (None, *form.parts):
         text = df.FactText(form, part, "s-1").head(df.ordered_values(form, values)) + "}"
         assert json.loads(text) == df.working_fact(form, values, "s-1")
-    # floats, unknown bounds, symbols that need escaping, in input order
+    # floats (one infinite, as JSON writes it), unknown bounds, symbols that need
+    # escaping, in input order
     odd = {spec: (Value(lo=1.5, hi=None) if spec.type != "symbol" else Value(sym='a"é\\'))
            for spec in call.inputs}
+    odd[call.inputs[1]] = Value(lo=-math.inf, hi=2.5)
+    odd[call.inputs[4]] = Value(lo=3, hi=math.inf)
     text = df.FactText(form, None, "s").head(df.ordered_values(form, odd)) + "}"
     assert text.index('"t"') < text.index('"n0l"') < text.index('"s3"')
     assert json.loads(text) == df.working_fact(form, odd, "s")
     assert '"n0h"' not in text  # an unknown bound is absent
     assert '"sid":"s","t":"fundrules"' in text  # no spaces: shorter messages
+    assert '"n1l":-Infinity,"n1h":2.5' in text and '"n4l":3,"n4h":Infinity' in text
+    # a call that is one ruleset writes every input, even one no rule reads (the UK
+    # calls' submission instant): its fact is working_fact's
+    uk = load_pack_text((ROOT / "policies" / "uk-film-tv-charity.yaml").read_text(),
+                        file="uk.yaml")
+    for uk_call in uk.calls.values():
+        uk_form = df.durable_form(uk_call)
+        known = {spec: Value(lo=7, hi=7) if spec.type != "symbol" else Value(sym="x")
+                 for spec in uk_call.inputs}
+        (part,) = uk_form.parts
+        text = df.FactText(uk_form, part, "u").head(df.ordered_values(uk_form, known)) + "}"
+        assert json.loads(text) == df.working_fact(uk_form, known, "u")
+    # values of another call (more inputs) are read by input, not by position
+    other = _pack(_rule("S", "role == artist")).compiled("main")
+    assert set(other.inputs) > set(call.inputs)
+    theirs = InputReader(other).read(parse_applicant(fr_applicant))
+    assert df.working_fact(form, theirs, "s") == df.working_fact(form, dict(theirs), "s")
 
 
 def test_strata_share_a_round_and_unknown_ones_keep_their_place(fr_applicant: dict[str, Any]
@@ -273,3 +294,23 @@ def test_a_call_is_split_only_past_durable_s_254_properties(pack: Any, parts: in
     form = df.durable_form(call)
     assert len(form.parts) == parts and df.limit_diagnostics(call, form) == []
     _alike(built, _variants(fr_applicant)[:2])
+
+
+def test_a_rule_past_a_limit_is_named_and_located() -> None:
+    groups = " and ".join(f"(activity_units >= {i} or annex_benefits_received >= {i})"
+                          for i in range(16))  # 17 groups: 34 sequence entries
+    pack = _pack(_rule("BIG", groups), "big")
+    found = df.limit_diagnostics(pack.compiled("main"))
+    assert found and all("rule `BIG`" in d.message and d.file == "m.yaml" and d.line
+                         for d in found)
+
+
+def test_a_fact_past_254_properties_is_reported_with_its_count() -> None:
+    # one rule reading 125 numbers: 250 properties, its status, t, sid, r and id
+    when = " and ".join(f"extra_{j} >= 0" for j in range(125))
+    extra = "".join(f"  extra_{i}:\n    over: engagements\n    count: true\n" for i in range(125))
+    text = FR_TEXT.replace("measures:\n", "measures:\n" + extra, 1).replace(
+        "rules:\n", "rules:\n" + _rule("W", when), 1)
+    pack = load_pack_text(text, file="wide.yaml")
+    found = [d.message for d in df.limit_diagnostics(pack.compiled("main"))]
+    assert any("rule `W`" not in m and "a fact holds 255 properties" in m for m in found)
