@@ -305,12 +305,17 @@ def test_a_rule_past_a_limit_is_named_and_located() -> None:
                          for d in found)
 
 
-def test_a_fact_past_254_properties_is_reported_with_its_count() -> None:
-    # one rule reading 125 numbers: 250 properties, its status, t, sid, r and id
-    when = " and ".join(f"extra_{j} >= 0" for j in range(125))
+@pytest.mark.parametrize(("when", "count"), [
+    # 125 numbers: 250 properties, its status, t, sid, r and id
+    (" and ".join(f"extra_{j} >= 0" for j in range(125)), 255),
+    # 124 numbers, a symbol and FR-C1's status (read from an earlier ruleset)
+    ("intermittent and covid_hardship and "
+     + " and ".join(f"extra_{j} >= 0" for j in range(124)), 255),
+])
+def test_a_fact_past_254_properties_is_reported_with_its_count(when: str, count: int) -> None:
     extra = "".join(f"  extra_{i}:\n    over: engagements\n    count: true\n" for i in range(125))
     text = FR_TEXT.replace("measures:\n", "measures:\n" + extra, 1).replace(
         "rules:\n", "rules:\n" + _rule("W", when), 1)
     pack = load_pack_text(text, file="wide.yaml")
     found = [d.message for d in df.limit_diagnostics(pack.compiled("main"))]
-    assert any("rule `W`" not in m and "a fact holds 255 properties" in m for m in found)
+    assert any(f"a fact holds {count} properties" in m for m in found), found
