@@ -73,7 +73,8 @@ __all__ = ["MALLOC_TUNED", "RULESETS_WARNING", "DurableBackend", "DurableRunner"
            "tune_malloc"]
 
 #: Distinct rulesets one process may register before a RuntimeWarning (once): each costs
-#: about 0.35-0.7 MB that durable_rules never frees (docs/limits.md, "Hot reload").
+#: about 0.7 MB that durable_rules never frees, the call's kept state included (the
+#: French pack measured 0.67 MB per version; docs/limits.md, "Hot reload").
 RULESETS_WARNING = 100
 
 _POOL_SIZE = 64
@@ -409,7 +410,7 @@ class DurableBackend:
             warnings.warn(
                 f"{len(self._prepared) + 1} durable_rules rulesets are registered in this "
                 "process (one per pack version and call); durable_rules never frees them, "
-                "about 0.5 MB each: reload packs in a fresh worker process instead "
+                "about 0.7 MB each: reload packs in a fresh worker process instead "
                 "(docs/limits.md, Hot reload)", RuntimeWarning, stacklevel=2)
         return DurableRunner(self, call, form, names, handles)
 
