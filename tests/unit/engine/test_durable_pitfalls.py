@@ -114,6 +114,7 @@ def test_4_sids_are_slots_with_distinct_hashes_never_business_ids(monkeypatch, f
     for _ in range(3):
         assert engine.evaluate(good, FR).outcome == "eligible"
         assert engine.evaluate(bad, FR).outcome == "ineligible"
+    assert slot_names(3) == ["slot-0", "slot-1", "slot-2"]  # distinct hashes: every name
     # the pool checks hashes rather than trusting names: with a hash under which
     # slot-0/slot-1, slot-2/slot-3 ... collide, it must skip every second name
     monkeypatch.setattr(durable_engine, "fnv1a_32", lambda text: int(text.split("-")[1]) // 2)
