@@ -1,25 +1,32 @@
 """The durable_rules backend: the only module that imports durable_rules.
 
-Each compiled call becomes one durable_rules ruleset, generated from the semantics by
-:mod:`fundrules.runtime.durable_form` and registered once, when an Engine is built. An
-evaluation asserts one *working fact* holding the applicant's input values (measures
-and other inputs are computed in Python beforehand); every pack rule is three durable
-rules (met / unmet / unknown) whose patterns encode its Kleene status. durable_rules
-matches those patterns and keeps the agenda (which rule fires next, by priority); the
-adapter drives its C core, records each firing (the trace) and writes the rule's status
-into the working fact, which is asserted again once per stratum so that the rules
-reading it can match.
+Each compiled call becomes one durable_rules ruleset (or a few, for a very large pack),
+generated from the semantics by :mod:`fundrules.runtime.durable_form` and registered
+once, when an Engine is built. An evaluation writes one *working fact* holding the
+applicant's input values (measures and other inputs are computed in Python beforehand);
+every pack rule is two durable rules (met / unmet) whose patterns encode its Kleene
+status, and unknown is neither having fired. durable_rules matches those patterns and
+keeps the agenda (which rule fires next, by priority); the adapter drives its C core and
+records each firing (the statuses, the trace). Rules reading rules of the same round
+read their conditions, substituted into their patterns, so the usual call is decided in
+one assertion; a later round's fact carries the statuses of the rounds before it.
 
 Every pitfall of shared/notes/durable-rules.md is handled here; each has a
 regression test in tests/unit/engine/test_durable_pitfalls.py:
 
 1. import failure on Python 3.13: imported lazily by the Engine, which falls back
    to the python backend with a warning;
-2. ``delete_state`` crash when no action fired: a ``begin`` rule always fires first;
-3. 1024 live sids per ruleset: one evaluation at a time, state always deleted;
-4. 32-bit FNV-1a sid hashes: sids come from a pool of slot names with distinct hashes;
+2. ``delete_state`` crash when no action fired: every state is primed (its ``$begin``
+   rule fired on a priming fact) before anything else;
+3. 1024 live sids per ruleset: a single-ruleset call keeps one state for ever (each
+   working fact replaces the one before); a split call deletes its states after each
+   evaluation; one evaluation at a time;
+4. 32-bit FNV-1a sid hashes: one sid per kept state; a split call's sids come from a
+   pool of slot names with distinct hashes;
 5. timer threads: :class:`_QuietHost` never starts them; a lock serialises evaluations;
-6. swallowed action exceptions: actions record errors; a missing ``done`` raises;
+6. swallowed action exceptions: the adapter runs no action inside durable_rules; a
+   firing it cannot read, or a rule left undecided, raises; an interrupted evaluation
+   replaces the kept state (a started action would lock it);
 7. patterns matching the state: every pattern tests the type discriminator ``t``;
 8. heap trimming on delete: ``M_TRIM_THRESHOLD`` raised at import on glibc; 13: the
    mmap threshold is fixed too, so the cost does not depend on heap history;
@@ -35,7 +42,6 @@ from __future__ import annotations
 
 import copy
 import ctypes
-import dataclasses
 import json
 import platform
 import re
@@ -51,13 +57,15 @@ from fundrules.diagnostics import Diagnostic
 from fundrules.errors import EngineError, PackError
 from fundrules.policies.ir import CompiledPack, Input, Status
 from fundrules.runtime.durable_form import (
+    BEGIN_FACT_ID,
     ROUND,
-    Action,
+    TYPE,
     DurableForm,
+    FactText,
     Part,
     durable_form,
     limit_diagnostics,
-    working_fact,
+    ordered_values,
 )
 from fundrules.runtime.semantics import Value
 
@@ -65,7 +73,8 @@ __all__ = ["MALLOC_TUNED", "RULESETS_WARNING", "DurableBackend", "DurableRunner"
            "tune_malloc"]
 
 #: Distinct rulesets one process may register before a RuntimeWarning (once): each costs
-#: about 0.35-0.7 MB that durable_rules never frees (docs/limits.md, "Hot reload").
+#: about 0.7 MB that durable_rules never frees, the call's kept state included (the
+#: French pack measured 0.67 MB per version; docs/limits.md, "Hot reload").
 RULESETS_WARNING = 100
 
 _POOL_SIZE = 64
@@ -130,32 +139,43 @@ class _Stop(Exception):
     """Internal: the evaluation cannot go on."""
 
 
-def _check(result: Any, what: str) -> int:
-    """A C call's result: (0, handle) is success; 1 = no rule matched, 2 = seen before."""
-    if result[0] == 1:
-        raise _Stop(f"no rule matched the {what}")
-    if result[0] == 2:
-        raise _Stop(f"durable_rules saw the {what} before")
-    return int(result[1]) if result[0] == 0 else 0
-
-
 def _never(c: Any) -> None:  # pragma: no cover - fundrules drives the actions itself
     raise AssertionError("durable_rules' own action dispatch is not used")
 
 
-@dataclasses.dataclass
-class _Run:
-    """What the firings of one evaluation concluded."""
+#: the sid of the one state a single-ruleset call keeps (evaluations are serialised, and
+#: one sid per ruleset cannot collide: pitfall 4)
+KEPT_SID = "k"
 
-    statuses: dict[str, Status] = dataclasses.field(default_factory=dict)
-    trace: list[str] = dataclasses.field(default_factory=list)
-    fired: int = 0
-    #: the later parts' rulesets in which an action fired: each holds a state to delete
-    touched: list[str] = dataclasses.field(default_factory=list)
+
+class _Plan:
+    """One part of a call as the adapter drives it: its ruleset and fixed JSON fragments."""
+
+    def __init__(self, form: DurableForm, part: Part | None, handle: int, sid: str) -> None:
+        self.handle = handle
+        self.part = part
+        self.text = FactText(form, part, sid)
+        first, stop = (0, form.rounds) if part is None else (part.first, part.stop)
+        self.rounds = range(first, min(stop, form.rounds))
+        # a round's fact ends with its round and an id of its own
+        self.tails = {k: f',"{ROUND}":{k},"id":"{k}"}}' for k in self.rounds}
+        self.prime = json.dumps({"sid": sid, "t": TYPE, "b": 1, "id": BEGIN_FACT_ID})
+        self.unprime = json.dumps({"sid": sid, "id": BEGIN_FACT_ID})
+        self.reads = part.reads if part is not None else ()
 
 
 class DurableRunner:
-    """One call registered with durable_rules, ready to evaluate."""
+    """One call registered with durable_rules, ready to evaluate.
+
+    A call registered as one ruleset keeps one state, primed once (its ``$begin`` rule
+    fired, pitfall 2): each round's working fact is written as the state's own fact
+    (``update_state``), which retracts the one before it in the same call, so
+    durable_rules allocates a state's tables (about 10 KB per durable rule) only once;
+    between evaluations the state holds the last one's working fact (input values,
+    nothing that names the applicant). A call split over several rulesets (a very
+    large pack) takes a slot sid per evaluation and deletes its states afterwards, so
+    that their larger tables are not held for the life of the process.
+    """
 
     def __init__(self, backend: DurableBackend, call: CompiledPack, form: DurableForm,
                  names: list[str], handles: list[int]) -> None:
@@ -166,116 +186,156 @@ class DurableRunner:
         self.name = names[0]
         self._handles = handles
         self._handle = handles[0]
+        self.keeps_state = len(form.parts) <= 1
+        self._count = len(call.rules)
+        #: durable rule name -> (rule, status, what its firing writes into the later
+        #: rounds' facts); `$begin` is not there: it never fires on a working fact
+        self._conclude: dict[str, tuple[str, Status, str]] = {
+            name: (a.rule, a.status, f',"{a.prop}":"{a.status}"')
+            for name, a in form.actions.items()}
+        self._written = {(rule, status): fragment
+                         for rule, status, fragment in self._conclude.values()}
+        self._written.update({(rule, "unknown"): f',"{prop}":"unknown"'
+                              for rule, prop in form.facts.items()})
+        # per round: the strata it settles (each with its members), and each settled
+        # rule's stratum among them (the trace orders a round's firings by it)
+        self._groups = tuple(tuple((g, frozenset(g)) for g in round_groups)
+                             for round_groups in form.groups)
+        self._rank = tuple({r: i for i, g in enumerate(round_groups) for r in g}
+                           for round_groups in form.groups)
+        if self.keeps_state:
+            part = form.parts[0] if form.parts else None
+            self._kept = _Plan(form, part, handles[0], KEPT_SID)
+            with backend.lock:
+                self._prime(self._kept)
 
-    def _part_fact(self, part: Part, fact: dict[str, Any], run: _Run) -> dict[str, Any]:
-        """The working fact of a later part: its inputs, and the statuses it reads."""
-        out: dict[str, Any] = {"sid": fact["sid"], "t": fact["t"]}
-        names = list(self.form.props.values())
-        for i in part.inputs:
-            for prop in names[i]:
-                if prop in fact:
-                    out[prop] = fact[prop]
-        for rule_id in part.reads:
-            out[self.form.facts[rule_id]] = run.statuses[rule_id]
-        return out
-
-    def _drive_parts(self, fact: dict[str, Any], run: _Run) -> None:
-        """Drive every part of the form in order (one ruleset each), sharing the statuses."""
-        parts = self.form.parts
-        if len(parts) <= 1:
-            self._drive(fact, run)
-            return
-        for k, (part, handle) in enumerate(zip(parts, self._handles, strict=True)):
-            before = run.fired
-            try:
-                self._drive(self._part_fact(part, fact, run), run, handle, part.first, part.stop)
-            finally:
-                if k and run.fired > before:  # its state exists: delete it (pitfall 2)
-                    run.touched.append(self.names[k])
-
-    def _drive(self, fact: dict[str, Any], run: _Run, handle: int | None = None,
-               first: int = 0, stop: int | None = None) -> None:
-        """Assert the working fact once per round and run every action it enables.
-
-        A stratum's rounds let its rules that are met or unmet fire; after its last round
-        the rules left without a status are unknown, which the adapter writes into the
-        fact (negation as failure needs no assertion of its own). Rules read statuses of
-        lower strata, which the fact carries by then. Gates keep every rule from firing
-        twice, so durable_rules' agenda decides what fires and in which order (by
-        priority).
-        """
-        handle = self._handle if handle is None else handle
-        actions, facts = self.form.actions, self.form.facts
-        last = self.form.rounds if stop is None else min(stop, self.form.rounds)
-        # the applicant's part of the fact is serialised once; what the firings add (a
-        # status, the begin marker) and the round are fixed JSON fragments appended to it
-        fact.pop(ROUND, None)
-        head = json.dumps(fact, ensure_ascii=False)[:-1]
-        added: list[str] = [head]
-        for round_ in range(first, last):
-            settles = self.form.settles[round_]
-            fact[ROUND] = round_
-            added.append(f',"{ROUND}":{round_}}}')
-            text = "".join(added)
-            added.pop()
-            result = _engine.assert_fact(handle, text)
-            if result[0] != 1:  # 1: no rule matches in this round, nothing to fire
-                self._fire(handle, _check(result, "applicant"), actions, fact, added, run)
-            for rule_id in self.form.round_rules[round_]:  # its round is over: what did
-                if rule_id not in run.statuses:  # not match is unknown
-                    run.statuses[rule_id] = "unknown"
-                    fact[facts[rule_id]] = "unknown"
-                    added.append(f',"{facts[rule_id]}":"unknown"')
-            # the stratum is over: its unknown rules follow its decided ones in the trace
-            run.trace += [r for r in settles if run.statuses.get(r) == "unknown"]
+    def _plans(self, sid: str) -> list[_Plan]:
+        return [_Plan(self.form, part, handle, sid)
+                for part, handle in zip(self.form.parts, self._handles, strict=True)]
 
     @staticmethod
-    def _fire(handle: int, state: int, actions: Mapping[str, Action], fact: dict[str, Any],
-              added: list[str], run: _Run) -> None:
-        """Run every action one assertion enabled, in durable_rules' agenda order."""
-        started = _engine.start_action_for_state(handle, state)
+    def _prime(plan: _Plan) -> None:
+        """Fire the ``$begin`` rule once on the plan's state, leaving it empty."""
+        result = _engine.assert_fact(plan.handle, plan.prime)
+        if result[0] != 0:
+            raise _Stop(f"the priming fact matched no rule ({result[0]})")
+        started = _engine.start_action_for_state(plan.handle, result[1])
         message = started[1] if started else None
+        if not message:
+            raise _Stop("the priming fact fired no action")
         while message:
-            run.fired += 1
-            # the message is '{"<rule name>":{...}}': only the name is needed
-            action = actions[message[2:message.index('"', 2)]]
-            if action.rule is None:
-                fact[action.prop] = 1
-                added.append(f',"{action.prop}":1')
-            elif action.rule not in run.statuses:
-                run.trace.append(action.rule)
-                run.statuses[action.rule] = action.status
-                fact[action.prop] = action.status
-                added.append(f',"{action.prop}":"{action.status}"')
-            elif run.statuses[action.rule] != action.status:  # exclusive patterns broke
-                raise _Stop(f"rule `{action.rule}` matched as both "
-                            f"{run.statuses[action.rule]} and {action.status}")
-            # else: a fact matching several branches of an `$or` activates its rule
-            # once per branch; the first activation concluded, the others are refracted
-            message = _engine.complete_and_start_action(handle, state)
+            message = _engine.complete_and_start_action(plan.handle, result[1])
+        _engine.retract_fact(plan.handle, plan.unprime)
+
+    def _drive(self, plan: _Plan, ordered: list[Any], statuses: dict[str, Status],
+               trace: list[str], pending: tuple[list[str], list[str]]) -> None:
+        """Assert the part's working fact once per round and run every action it enables.
+
+        A round's rules that are met or unmet fire; after the round, those left without a
+        status are unknown, which the adapter writes into the facts of the later rounds
+        (negation as failure needs no assertion of its own). durable_rules' agenda
+        decides what fires and in which order (by priority: compiled order); a stratum's
+        decided rules join the trace in that order, then its unknown ones. ``pending``:
+        the decided and the unknown rules of strata not settled yet.
+        """
+        handle, conclude, written = plan.handle, self._conclude, self._written
+        fired, unknown = pending
+        added = [plan.text.head(ordered)]
+        added += [written[r, statuses[r]] for r in plan.reads]
+        update, start = _engine.update_state, _engine.start_action_for_state
+        complete = _engine.complete_and_start_action
+        last = plan.rounds[-1] if plan.rounds else 0
+        for round_ in plan.rounds:
+            carry = round_ != last  # later rounds read what this one concludes
+            before = len(statuses)
+            # the round's fact becomes the state's fact: the one before it (the last
+            # round's, or the last evaluation's) is retracted in the same call
+            state = update(handle, "".join(added) + plan.tails[round_])
+            started = start(handle, state)
+            message = started[1] if started else None
+            while message:
+                # the message is '{"<rule name>":{...}}': only the name is needed
+                rule, status, fragment = conclude[message[2:message.index('"', 2)]]
+                if rule not in statuses:
+                    statuses[rule] = status
+                    fired.append(rule)
+                    if carry:
+                        added.append(fragment)
+                elif statuses[rule] != status:  # exclusive patterns broke
+                    raise _Stop(f"rule `{rule}` matched as both "
+                                f"{statuses[rule]} and {status}")
+                # else: a fact matching several branches of an `$or` activates its rule
+                # once per branch; the first activation concluded, the others are
+                # refracted
+                message = complete(handle, state)
+            members_of = self.form.round_rules[round_]
+            if len(statuses) - before < len(members_of):  # its round is over: what did
+                for rule_id in members_of:  # not match is unknown
+                    if rule_id not in statuses:
+                        statuses[rule_id] = "unknown"
+                        unknown.append(rule_id)
+                        if carry:
+                            added.append(written[rule_id, "unknown"])
+            groups = self._groups[round_]
+            if not groups:
+                continue
+            if unknown:  # each stratum settled: its decided rules, then its unknown ones
+                for group, members in groups:
+                    trace += [r for r in fired if r in members]
+                    trace += [r for r in group if statuses[r] == "unknown"]
+            else:  # nothing unknown: the firings, stratum by stratum
+                trace += sorted(fired, key=self._rank[round_].__getitem__)
+            fired.clear()
+            unknown.clear()
 
     def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], list[str]]:
         """Every rule's status (by rule id), and the rule ids in firing order."""
         backend = self._backend
-        run = _Run()
+        statuses: dict[str, Status] = {}
+        trace: list[str] = []
+        pending: tuple[list[str], list[str]] = ([], [])
         error: BaseException | None = None
+        ordered = ordered_values(self.form, values)
         with backend.lock:
-            sid = backend.take_slot()
-            fact = working_fact(self.form, values, sid)
-            try:
-                self._drive_parts(fact, run)
-            except Exception as exc:  # durable_rules raises bare Exceptions
-                error = exc
-            finally:
-                backend.release_slot(self.name, sid, touched=run.fired > 0, also=run.touched)
-        if error is not None or len(run.statuses) != len(self.call.rules):
+            if self.keeps_state:
+                plan = self._kept
+                try:
+                    self._drive(plan, ordered, statuses, trace, pending)
+                except BaseException as exc:  # durable_rules raises bare Exceptions
+                    # an action started and never completed leaves the state locked (no
+                    # action of it would start for 30 s): a new state, whatever stopped it
+                    self._reset(plan)
+                    if not isinstance(exc, Exception):
+                        raise
+                    error = exc
+            else:
+                sid = backend.take_slot()
+                primed: list[int] = []
+                unprimed = False  # a state exists where no action fired: never delete it
+                try:
+                    for plan in self._plans(sid):
+                        unprimed = True
+                        self._prime(plan)
+                        unprimed = False
+                        primed.append(plan.handle)
+                        self._drive(plan, ordered, statuses, trace, pending)
+                except Exception as exc:  # durable_rules raises bare Exceptions
+                    error = exc
+                finally:
+                    backend.release_slot(sid, primed, retire=unprimed)
+        if error is not None or len(statuses) != self._count:
             call = self.call
             raise EngineError([Diagnostic(
                 "engine-failure", f"durable_rules did not finish pack `{call.pack}` call "
                 f"`{call.call}`: {error}" if error else
                 f"durable_rules stopped before deciding every rule of `{call.pack}`",
                 hint="this is a fundrules bug: please report it with the applicant")])
-        return run.statuses, run.trace
+        return statuses, trace
+
+    def _reset(self, plan: _Plan) -> None:
+        """After a failed evaluation: a new, primed, empty state (the old one is deleted)."""
+        _engine.delete_state(plan.handle, KEPT_SID)
+        self._prime(plan)
 
 
 class DurableBackend:
@@ -350,7 +410,7 @@ class DurableBackend:
             warnings.warn(
                 f"{len(self._prepared) + 1} durable_rules rulesets are registered in this "
                 "process (one per pack version and call); durable_rules never frees them, "
-                "about 0.5 MB each: reload packs in a fresh worker process instead "
+                "about 0.7 MB each: reload packs in a fresh worker process instead "
                 "(docs/limits.md, Hot reload)", RuntimeWarning, stacklevel=2)
         return DurableRunner(self, call, form, names, handles)
 
@@ -360,19 +420,17 @@ class DurableBackend:
         self._next_slot += 1
         return sid
 
-    def release_slot(self, ruleset: str, sid: str, *, touched: bool,
-                     also: list[str] | None = None) -> None:
-        """Delete the evaluation's state; never one no action touched (pitfall 2).
+    def release_slot(self, sid: str, handles: list[int], *, retire: bool = False) -> None:
+        """Delete the evaluation's states: each was primed, so deleting is safe (pitfall 2).
 
-        ``also``: the later parts' rulesets the evaluation went through (each fired its
-        begin rule there, so each has a state to delete).
+        ``retire``: a state of this sid could not be primed; it can never be deleted
+        safely, so the sid is never used again.
         """
-        if touched:
-            self._host.delete_state(ruleset, sid)
-            for other in also or ():
-                self._host.delete_state(other, sid)
+        for handle in handles:
+            _engine.delete_state(handle, sid)
+        if not retire:
             return
-        self._slots.remove(sid)  # retire it: its state can never be deleted safely
+        self._slots.remove(sid)
         self._retired += 1
         if not self._slots:
             self._slots = slot_names(_POOL_SIZE, start=10_000 * self._retired)

@@ -1,6 +1,6 @@
 """A compiled call as a durable_rules ruleset: plain JSON, generated from the semantics.
 
-Every rule becomes durable rules for its three statuses:
+Every rule becomes durable rules for two of its statuses:
 
 - *met* and *unmet*: the outcomes of :data:`~fundrules.runtime.semantics.COMPARISONS`
   combined by :data:`~fundrules.runtime.semantics.CONNECTIVES`, written as durable
@@ -9,15 +9,21 @@ Every rule becomes durable rules for its three statuses:
   unknown side never holds: the patterns are positive, with no negation at all. No
   value real data can take stands for unknown.
 - *unknown*: neither of them matched. The working fact is asserted in rounds (its
-  ``r`` property counts them), one or more per stratum, in which its rules that are met
-  or unmet fire; once a stratum's rounds are over, a rule of it whose status is still
-  absent is unknown (negation as failure, stratified): the adapter writes that status
-  into the fact, without a round of its own, before the next stratum's rounds. A round
-  holds at most :data:`ROUND_SIZE` rules, which keeps every call within durable_rules'
-  limits.
+  ``r`` property counts them); in a round, its rules that are met or unmet fire; once
+  the round is over, a rule of it whose status is still absent is unknown (negation as
+  failure, stratified): the adapter writes that status into the fact of the later
+  rounds, which need no assertion of their own for it.
 
-Hence the trace: per stratum, the rules decided met or unmet in compiled order, then
-those left unknown, in compiled order (the python backend follows the same order).
+A round holds whole strata, as many consecutive ones as fit (at most
+:data:`ROUND_SIZE` rules, small patterns): a rule reading a rule of its own round reads
+that rule's condition, substituted into its patterns (a status *is* its condition's
+status), so one assertion decides a chain of strata; a rule reading a rule of an
+earlier round reads the status property the adapter wrote. A stratum larger than a round
+takes several rounds. The usual call is one round: one assertion.
+
+Hence the trace: per stratum, the rules decided met or unmet in compiled order (their
+priorities), then those left unknown, in compiled order (the python backend follows the
+same order).
 
 This module builds data only; :mod:`fundrules.engine` registers it with durable_rules
 (the only module importing it), and ``fundrules check`` reads :func:`limit_diagnostics`
@@ -27,7 +33,9 @@ to report what durable_rules would refuse, located in the pack.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
+from json.encoder import encode_basestring as _string
 from typing import Any
 
 from fundrules.diagnostics import Diagnostic
@@ -55,24 +63,29 @@ from fundrules.runtime.facts import InputValues
 from fundrules.runtime.semantics import CONNECTIVES, Quantifier, Test, comparison
 from fundrules.runtime.walk import leaves
 
-__all__ = ["PART_PROPERTIES", "TYPE", "Action", "DurableForm", "Part", "durable_form",
-           "limit_diagnostics", "working_fact"]
+__all__ = ["PART_PROPERTIES", "ROUND", "ROUND_SIZE", "TYPE", "Action", "DurableForm", "FactText",
+           "Part", "durable_form", "limit_diagnostics", "ordered_values", "working_fact"]
 
 TYPE = "fundrules"  # the type discriminator every pattern tests (pitfall 7)
 ALWAYS: dict[str, Any] = {"t": TYPE}
 NEVER: dict[str, Any] = {"t": "-never-"}
-_RESERVED_PROPERTIES = 4  # t, sid, b (the $begin marker), r (the round)
+_RESERVED_PROPERTIES = 3  # t, sid and r (the round) of a working fact
 
 _RELATION = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte", "ne": "$neq"}
 
 Pattern = dict[str, Any]
+
+#: the rule that fires once on a state's priming fact, never on a working fact:
+#: durable_rules' ``delete_state`` crashes on a state where no action ever fired (pitfall 2)
+BEGIN = "$begin"
+BEGIN_FACT_ID = "$begin"
 
 
 @dataclasses.dataclass(frozen=True)
 class Action:
     """What one durable rule's firing means: rule ``rule`` has status ``status``."""
 
-    rule: str | None  # None for the $begin bookkeeping rule
+    rule: str
     prop: str
     status: Status
 
@@ -104,12 +117,16 @@ class DurableForm:
     facts: Mapping[str, str]  # rule id -> the property holding its status
     rounds: int  # how many times the working fact is asserted
     inputs: tuple[Input, ...] = ()  # the call's inputs, in the order of ``props``
-    #: per round: after a stratum's last round, its rules in compiled order (its unknown
-    #: ones then join the trace); () after the other rounds
+    #: per round: the rules whose status is settled once it is over (its unknown ones
+    #: then join the trace), in compiled order; () after a round that ends no stratum
     settles: tuple[tuple[str, ...], ...] = ()
     #: per round: the rules it decides (after it, those without a status are unknown)
     round_rules: tuple[tuple[str, ...], ...] = ()
     parts: tuple[Part, ...] = ()  # the rulesets it is registered as, in order
+    #: per round: the strata it settles, each its rules in compiled order (``settles``
+    #: is their concatenation): the trace lists each stratum's decided rules, then its
+    #: unknown ones
+    groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     def part_definition(self, part: Part) -> dict[str, Any]:
         """The ruleset of one part (rule name -> durable rule body)."""
@@ -117,17 +134,26 @@ class DurableForm:
 
 
 class _Translator:
-    """Conditions -> (met, unmet) durable patterns: positive, from the semantics tables."""
+    """Conditions -> (met, unmet) durable patterns: positive, from the semantics tables.
+
+    A fact read from a rule in ``inline`` is that rule's condition (its patterns,
+    already translated, in ``done``); any other fact is the status property the adapter
+    writes once the rule's round is over.
+    """
 
     def __init__(self, props: Mapping[Input, tuple[str, ...]], facts: Mapping[str, str]) -> None:
         self.props = props
         self.facts = facts
+        self.inline: set[str] = set()
+        self.done: dict[str, tuple[Pattern, Pattern]] = {}
 
     def two(self, cond: Cond) -> tuple[Pattern, Pattern]:
         match cond:
             case CLeaf():
                 (mq, mtests), (uq, utests) = comparison(cond)
                 return _join(mq, self._tests(cond, mtests)), _join(uq, self._tests(cond, utests))
+            case CFact(rule=rule) if rule in self.inline:
+                return self.done[rule]
             case CFact(rule=rule):
                 p = self.facts[rule]
                 return {p: "met"}, {p: "unmet"}
@@ -170,78 +196,145 @@ def _join(quantifier: Quantifier, items: list[Pattern]) -> Pattern:
     flat = _flat(kind, items)
     if (kind == "$and" and NEVER in flat) or (kind == "$or" and ALWAYS in flat):
         return NEVER if kind == "$and" else ALWAYS
-    if kind == "$or":  # a branch that can never match adds nothing
-        flat = [p for p in flat if p != NEVER] or [NEVER]
-    # (ALWAYS stays in an $and: it is the type discriminator every pattern needs)
+    # a branch that can never match adds nothing to an $or, a test that always holds
+    # nothing to an $and (every rule's pattern starts with that test: the type)
+    drop = NEVER if kind == "$or" else ALWAYS
+    flat = [p for p in flat if p != drop] or [drop]
     return flat[0] if len(flat) == 1 else {kind: flat}
 
 
+def _groups(pattern: Pattern) -> int:
+    """The ``$and``/``$or`` groups of a pattern."""
+    return sum(1 + sum(_groups(item) for item in value)
+               for key, value in pattern.items() if key in ("$and", "$or"))
+
+
 ROUND = "r"  # how many times the working fact was asserted before this time
-#: rules of one stratum that one assertion lets fire: durable_rules keeps every pending
-#: gate of an assertion on a 64-entry stack (and 127 `$nex` tests under one node)
+#: rules one assertion may decide (at most)
 ROUND_SIZE = 32
+#: alpha nodes a round's patterns may hang under its round test: durable_rules keeps every
+#: alpha node an assertion enables on a 64-entry stack, and an assertion may enable all
+#: of them at once (see :func:`_heads`)
+ROUND_HEADS = 48
+#: the most ``$and``/``$or`` groups a rule's pattern gets when rules of its round are
+#: substituted into it: durable_rules refuses 32 expression-sequence entries (two per
+#: group) in one pattern. A stratum whose patterns would have more starts a round (the
+#: heads bound keeps their comparisons few)
+INLINE_GROUPS = 10
 
 
-def _schedule(call: CompiledPack) -> tuple[dict[str, int], list[tuple[str, ...]]]:
-    """Each rule's round (when it may be decided met or unmet), and what each round settles.
+def _heads(pattern: Pattern) -> int:
+    """Alpha nodes a rule's pattern hangs under its round's test.
 
-    A stratum's rules are decided in rounds of at most :data:`ROUND_SIZE`, in compiled
-    order; after its last round, those left without a status are unknown, in compiled
-    order: the trace is the same as with one round (decided rules in order, then unknown).
+    Its first test, or the first tests of each branch when it starts with an ``$or``.
     """
+    if set(pattern) == {"$or"}:
+        return sum(_heads(p) for p in pattern["$or"])
+    if set(pattern) == {"$and"}:
+        return _heads(pattern["$and"][0])
+    return 0 if pattern == NEVER else 1
+
+
+def _strata(call: CompiledPack) -> list[tuple[str, ...]]:
     by_stratum: dict[int, list[str]] = {}
     for rule in call.rules:
         by_stratum.setdefault(rule.stratum, []).append(rule.id)
-    out: dict[str, int] = {}
-    settles: list[tuple[str, ...]] = []
-    for stratum in sorted(by_stratum):
-        ids = by_stratum[stratum]
-        chunks = (len(ids) + ROUND_SIZE - 1) // ROUND_SIZE
-        for i, rule_id in enumerate(ids):
-            out[rule_id] = len(settles) + i // ROUND_SIZE
-        settles += [()] * (chunks - 1) + [tuple(ids)]
-    return out, settles
+    return [tuple(by_stratum[s]) for s in sorted(by_stratum)]
 
 
-def durable_form(call: CompiledPack) -> DurableForm:
-    """The ruleset of a call: durable rules per status, gated by round and deps."""
+def _schedule(call: CompiledPack, tr: _Translator, merge: bool
+              ) -> tuple[dict[str, int], list[tuple[tuple[str, ...], ...]]]:
+    """Each rule's round, and per round the strata it settles; translates every rule.
+
+    A stratum joins the round of the stratum before it while it fits (``merge``): at
+    most :data:`ROUND_SIZE` rules and :data:`ROUND_HEADS` heads in the round, and each
+    rule's patterns, with the rules of its round substituted, within
+    :data:`INLINE_GROUPS` groups. Otherwise it starts a round, and one
+    more whenever a round is full, in compiled order; it is settled after its last one.
+    The translations are left in ``tr.done``.
+    """
+    rounds: dict[str, int] = {}
+    groups: list[list[tuple[str, ...]]] = []
+    size = heads = 0  # of the last round
+
+    def cost(pair: tuple[Pattern, Pattern]) -> int:
+        return _heads(pair[0]) + _heads(pair[1])
+
+    for ids in _strata(call):
+        if merge and groups:
+            tr.inline = {r for r, k in rounds.items() if k == len(groups) - 1}
+            tried = {r: tr.two(call.by_id[r].cond) for r in ids}
+            more = sum(cost(pair) for pair in tried.values())
+            if size + len(ids) <= ROUND_SIZE and heads + more <= ROUND_HEADS and all(
+                    _groups(m) <= INLINE_GROUPS and _groups(u) <= INLINE_GROUPS
+                    for m, u in tried.values()):
+                tr.done.update(tried)
+                rounds.update(dict.fromkeys(ids, len(groups) - 1))
+                groups[-1].append(ids)
+                size, heads = size + len(ids), heads + more
+                continue
+        tr.inline = set()
+        groups.append([])
+        size = heads = 0
+        for rule_id in ids:
+            pair = tr.done[rule_id] = tr.two(call.by_id[rule_id].cond)
+            if size and (size == ROUND_SIZE or heads + cost(pair) > ROUND_HEADS):
+                groups.append([])  # the round is full: the stratum goes on in the next
+                size = heads = 0
+            rounds[rule_id] = len(groups) - 1
+            size, heads = size + 1, heads + cost(pair)
+        groups[-1].append(ids)
+    return rounds, [tuple(g) for g in groups]
+
+
+def _build(call: CompiledPack, merge: bool) -> DurableForm:
     props: dict[Input, tuple[str, ...]] = {}
     for i, spec in enumerate(call.inputs):
         numeric = spec.type != "symbol"
         props[spec] = (f"n{i}l", f"n{i}h") if numeric else (f"s{i}",)
     facts = {r.id: f"c{j}" for j, r in enumerate(call.rules)}
     tr = _Translator(props, facts)
-    rules: dict[str, Any] = {"$begin": {
-        "all": [{"m": {"$and": [ALWAYS, {"$nex": {"b": 1}}]}}], "pri": 0}}
-    actions = {"$begin": Action(None, "b", "met")}
-    rounds, settles = _schedule(call)
+    rules: dict[str, Any] = {BEGIN: {"all": [{"m": {"$and": [ALWAYS, {"b": 1}]}}]}}
+    actions: dict[str, Action] = {}  # the $begin rule concludes nothing
+    rounds, groups = _schedule(call, tr, merge)
     for j, rule in enumerate(call.rules):
         # the round comes first: an assertion then walks only its own round's rules, so
         # durable_rules' per-node and per-assert limits bound a round, not the whole call
-        prop = facts[rule.id]
-        gate: list[Pattern] = [{"$nex": {prop: 1}}, *({"$ex": {facts[d]: 1}} for d in rule.deps)]
-        met, unmet = tr.two(rule.cond)
-        decided = [ALWAYS, {ROUND: rounds[rule.id]}, *gate]
-        variants: tuple[tuple[Status, list[Pattern]], ...] = (
-            ("met", [*decided, met]), ("unmet", [*decided, unmet]))
-        for status, parts in variants:
-            pattern = _join("all", parts)
-            if pattern == NEVER:
+        met, unmet = tr.done[rule.id]
+        variants: tuple[tuple[Status, Pattern], ...] = (("met", met), ("unmet", unmet))
+        for status, cond in variants:
+            if cond == NEVER:
                 continue
+            tests = [] if cond == ALWAYS else cond["$and"] if set(cond) == {"$and"} else [cond]
+            pattern = {"$and": [ALWAYS, {ROUND: rounds[rule.id]}, *tests]}
             name = f"{rule.id}#{status}"
             rules[name] = {"all": [{"m": pattern}], "pri": j + 1}
-            actions[name] = Action(rule.id, prop, status)
-    if not settles:  # a call without rules still asserts once (the begin rule fires)
-        settles = [()]
-    split = _parts(call, props, rounds, len(settles), rules)
-    round_rules: list[list[str]] = [[] for _ in settles]
+            actions[name] = Action(rule.id, facts[rule.id], status)
+    if not groups:  # a call without rules still asserts once
+        groups = [()]
+    split = _parts(call, props, rounds, len(groups), rules)
+    round_rules: list[list[str]] = [[] for _ in groups]
     for rule in call.rules:
         round_rules[rounds[rule.id]].append(rule.id)
-    return DurableForm(rules, actions, props, facts, len(settles), call.inputs,
-                       tuple(settles), tuple(tuple(r) for r in round_rules), split)
+    settles = tuple(tuple(r for stratum in g for r in stratum) for g in groups)
+    return DurableForm(rules, actions, props, facts, len(groups), call.inputs, settles,
+                       tuple(tuple(r) for r in round_rules), split, tuple(groups))
 
 
-#: properties a part's rules may need: durable's bound, less t, sid, b, r and "id"
+def durable_form(call: CompiledPack) -> DurableForm:
+    """The ruleset of a call: durable rules per decided status, gated by round.
+
+    Strata share rounds where they fit; should that form hit a limit of durable_rules
+    that one round per stratum avoids, the call gets one round per stratum instead.
+    """
+    merged = _build(call, merge=True)
+    if merged.rounds == len(_strata(call)) or not _diagnostics(call, merged):
+        return merged
+    plain = _build(call, merge=False)
+    return merged if _diagnostics(call, plain) else plain
+
+
+#: properties a part's rules may need: durable's bound, less t, sid, r and "id"
 PART_PROPERTIES = MAX_PROPERTIES_PER_FACT - _RESERVED_PROPERTIES - 1
 
 
@@ -283,22 +376,24 @@ def _parts(call: CompiledPack, props: Mapping[Input, tuple[str, ...]], rounds: M
     order = {r.id: j for j, r in enumerate(call.rules)}
     out = []
     for first, stop, own, inputs, deps in groups:
-        names = ["$begin", *(name for name in rules if name != "$begin"
-                             and name.split("#")[0] in own)]
+        names = [BEGIN, *(name for name in rules if name != BEGIN
+                          and name.split("#")[0] in own)]
         out.append(Part(first, stop, tuple(names), tuple(sorted(inputs)),
                         tuple(sorted(deps - own, key=order.__getitem__))))
     return tuple(out)
 
 
+def ordered_values(form: DurableForm, values: Mapping[Input, Any]) -> list[Any]:
+    """The applicant's values in the order of the call's inputs (``form.props``)."""
+    if isinstance(values, InputValues) and values.inputs is form.inputs:
+        return values.by_position
+    return [values[spec] for spec in form.props]
+
+
 def working_fact(form: DurableForm, values: Mapping[Input, Any], sid: str) -> dict[str, Any]:
     """The fact asserted for one applicant: known bounds and symbols only."""
     fact: dict[str, Any] = {"sid": sid, "t": TYPE}
-    names_of = form.props.values()
-    # the props follow the call's inputs: read the values by position when they are held so
-    ordered = (values.by_position if isinstance(values, InputValues)
-               and values.inputs is form.inputs and len(names_of) == len(form.inputs) else
-               [values[spec] for spec in form.props])
-    for v, names in zip(ordered, names_of, strict=True):
+    for v, names in zip(ordered_values(form, values), form.props.values(), strict=True):
         if len(names) == 2:
             if v.lo is not None:
                 fact[names[0]] = v.lo
@@ -307,6 +402,43 @@ def working_fact(form: DurableForm, values: Mapping[Input, Any], sid: str) -> di
         elif v.sym is not None:
             fact[names[0]] = v.sym
     return fact
+
+
+class FactText:
+    """The JSON text of one part's working fact, written without building a dict.
+
+    :meth:`head` is the fact without its closing brace: the sid, the type and the
+    known inputs the part reads, in the order :func:`working_fact` holds them; the
+    adapter appends statuses, the round and the fact's id.
+    """
+
+    def __init__(self, form: DurableForm, part: Part | None, sid: str) -> None:
+        names = list(form.props.values())
+        positions = part.inputs if part is not None else tuple(range(len(names)))
+        self.prefix = "{" + json.dumps({"sid": sid, "t": TYPE}, ensure_ascii=False,
+                                       separators=(",", ":"))[1:-1]
+        #: per input read: its position, the key of its low bound (or symbol), the key of
+        #: its high bound (None for a symbol)
+        self.keys = tuple((i, f',"{names[i][0]}":',
+                           f',"{names[i][1]}":' if len(names[i]) == 2 else None)
+                          for i in positions)
+
+    def head(self, ordered: list[Any]) -> str:
+        """The fact's text up to its closing brace, for the values in input order."""
+        out = [self.prefix]
+        append = out.append
+        for i, lo_key, hi_key in self.keys:
+            v = ordered[i]
+            if hi_key is None:
+                if v.sym is not None:
+                    append(lo_key + _string(v.sym))
+                continue
+            lo, hi = v.lo, v.hi
+            if lo is not None:  # an int as str() writes it is its JSON; json.dumps the rest
+                append(f"{lo_key}{lo}" if type(lo) is int else lo_key + json.dumps(lo))
+            if hi is not None:
+                append(f"{hi_key}{hi}" if type(hi) is int else hi_key + json.dumps(hi))
+        return "".join(out)
 
 
 def _located(call: CompiledPack, rule: CompiledRule | None, message: str, hint: str
@@ -331,7 +463,7 @@ def _rounds(form: DurableForm) -> dict[int, dict[str, Any]]:
         parts = body["all"][0]["m"].get("$and", [])
         rounds = [p[ROUND] for p in parts if isinstance(p, dict) and set(p) == {ROUND}]
         for r in rounds or range(form.rounds):
-            out.setdefault(r, {"$begin": form.definition["$begin"]})[name] = body
+            out.setdefault(r, {BEGIN: form.definition[BEGIN]})[name] = body
     return out
 
 
@@ -342,7 +474,10 @@ def limit_diagnostics(call: CompiledPack, form: DurableForm | None = None) -> li
     round's part of it for the assert-time stack (an assertion walks only its round), the
     working fact's properties and every numeric constant.
     """
-    form = form or durable_form(call)
+    return _diagnostics(call, form or durable_form(call))
+
+
+def _diagnostics(call: CompiledPack, form: DurableForm) -> list[Diagnostic]:
     seen: set[tuple[str, str | None]] = set()
     out: list[Diagnostic] = []
 
