@@ -141,10 +141,11 @@ def _bounds(award: Award | None) -> tuple[Decimal, Decimal] | None:
     return amount, amount
 
 
-def _award_text(award: Award | None) -> str:
-    if award is not None and award.kind == "range":
+def _award_text(award: Award) -> str:
+    """What an award that :func:`_bounds` cannot commit lacks."""
+    if award.kind == "range":
         return "a range without `min` or `max`"
-    return f"a {award.kind} award without an amount" if award is not None else "no award"
+    return f"a {award.kind} award without an amount"
 
 
 def _needs_budget(pack: Pack, mode: str) -> PackError:
@@ -261,6 +262,7 @@ def _in_order(ranked: Iterable[tuple[Decision, Applicant, Decimal | None]], pack
     for rank, (decision, applicant, need) in enumerate(ranked, 1):
         bounds = _bounds(decision.award)
         if bounds is None:
+            assert decision.award is not None  # no award commits nothing: (0, 0)
             raise PackError([Diagnostic(
                 "invalid-value", f"pack `{pack.id}` gave `{decision.applicant}` an award "
                 f"with no amount to commit ({_award_text(decision.award)}), which "

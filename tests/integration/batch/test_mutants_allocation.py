@@ -273,6 +273,11 @@ def test_a_range_award_without_its_maximum_is_refused_not_a_crash() -> None:
         assert diagnostic.code == "invalid-value"
         assert "`uk-1`" in diagnostic.message and "a range without `min` or `max`" \
             in diagnostic.message
+    fixed = decision.model_copy(update={"award": decision.award.model_copy(
+        update={"kind": "fixed", "amount": None, "min": None, "max": None})})
+    with pytest.raises(PackError) as caught:
+        allocate([(fixed, applicant)], ENGINE.pack("uk-film-tv-charity"), budget="3000")
+    assert "a fixed award without an amount" in caught.value.diagnostics[0].message
 
 
 def test_budget_share_commits_the_shares_even_of_a_range_award() -> None:
