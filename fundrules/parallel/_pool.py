@@ -132,15 +132,28 @@ class _Proc:
         index, started = self.deciding()
         return started + (timeout if index >= 0 else max(timeout, _STARTUP_SECONDS))
 
+    def wake(self, timeout: float | None, now: float) -> float | None:
+        """When to look at this worker again (``None``: only when it answers).
+
+        Its deadline; but while it has not started on the chunk, at most ``timeout`` from
+        now: an input it starts meanwhile passes the limit ``timeout`` after its start,
+        long before the start-up deadline, and nothing else may wake the waiting.
+        """
+        deadline = self.deadline(timeout)
+        if deadline is None or timeout is None or self.deciding()[0] >= 0:
+            return deadline
+        return min(deadline, now + timeout)
+
     def wait(self, timeout: float | None) -> bool:
         """Wait for the current job's answer (or death); ``False`` when past the limit."""
         while True:
-            deadline = self.deadline(timeout)
             now = time.monotonic()
+            deadline = self.deadline(timeout)
             if deadline is not None and now >= deadline:
                 return False
+            wake = self.wake(timeout, now)
             if connection.wait([self.conn, self.process.sentinel],
-                               None if deadline is None else deadline - now + 0.001):
+                               None if wake is None else wake - now + 0.001):
                 return True
 
     def receive(self) -> list[Any] | None:
@@ -303,9 +316,9 @@ def run_in_processes(chunks: Iterator[list[Input]], jobs: int, initargs: tuple[A
             if not waiting and exhausted and not results:
                 return
             if waiting:
-                deadlines = [d for p in waiting if (d := p.deadline(timeout)) is not None]
-                wait_for = (max(0.0, min(deadlines) - time.monotonic()) + 0.001
-                            if deadlines else None)
+                now = time.monotonic()
+                wakes = [w for p in waiting if (w := p.wake(timeout, now)) is not None]
+                wait_for = max(0.0, min(wakes) - now) + 0.001 if wakes else None
                 ready = connection.wait([p.conn for p in waiting]
                                         + [p.process.sentinel for p in waiting], wait_for)
                 now = time.monotonic()

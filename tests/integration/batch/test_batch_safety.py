@@ -268,6 +268,25 @@ def test_the_limit_holds_when_this_process_is_descheduled_after_sending(
     assert failed == [64]
 
 
+def test_the_limit_holds_for_a_worker_stuck_before_anything_wakes_the_parent() -> None:
+    """Both workers stuck on their first input, before the parent looked at them again.
+
+    When the parent last looked, neither had started (they were preparing their packs),
+    so each was within its start-up grace of 60 s; then each started and got stuck, and
+    no answer came to wake the parent. It must look again within the limit, not sleep
+    until the grace ends.
+    """
+    people = list(synthesize(128, 4, "ES"))
+    items = [Input("item", i, p) for i, p in enumerate(people)]
+    for stuck in (0, 64):  # the first input of each chunk
+        items[stuck] = Input("item", stuck, Sleepy(people[stuck], 30))
+    pack = Engine().pack("es-academia-netflix")
+    started = time.monotonic()
+    results = list(evaluate_inputs(items, [pack], jobs=2, timeout=0.5))
+    assert time.monotonic() - started < 20  # each stuck input alone sleeps 30 s
+    assert [r.at for r in results if isinstance(r.results[0], Failure)] == [0, 64]
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_stuck_input_times_out_alone_and_the_batch_goes_on(jobs: int) -> None:
     people = list(synthesize(300, 4, "ES"))
