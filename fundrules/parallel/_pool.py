@@ -82,6 +82,11 @@ def _unguarded_main_line() -> int | None:
     return line
 
 
+def _limit(index: int, started: float, timeout: float) -> float:
+    """When the input being decided passes the limit (with the start-up grace before any)."""
+    return started + (timeout if index >= 0 else max(timeout, _STARTUP_SECONDS))
+
+
 class _Proc:
     """One worker process, its end of the pipe, and the chunk it is working on.
 
@@ -129,8 +134,7 @@ class _Proc:
         """When the input being decided passes the limit (``None``: idle, or no limit)."""
         if timeout is None or self.job is None:
             return None
-        index, started = self.deciding()
-        return started + (timeout if index >= 0 else max(timeout, _STARTUP_SECONDS))
+        return _limit(*self.deciding(), timeout)
 
     def wake(self, timeout: float | None, now: float) -> float | None:
         """When to look at this worker again (``None``: only when it answers).
@@ -139,10 +143,11 @@ class _Proc:
         now: an input it starts meanwhile passes the limit ``timeout`` after its start,
         long before the start-up deadline, and nothing else may wake the waiting.
         """
-        deadline = self.deadline(timeout)
-        if deadline is None or timeout is None or self.deciding()[0] >= 0:
-            return deadline
-        return min(deadline, now + timeout)
+        if timeout is None or self.job is None:
+            return None
+        index, started = self.deciding()  # read once: the worker may start meanwhile
+        deadline = _limit(index, started, timeout)
+        return deadline if index >= 0 else min(deadline, now + timeout)
 
     def wait(self, timeout: float | None) -> bool:
         """Wait for the current job's answer (or death); ``False`` when past the limit."""
