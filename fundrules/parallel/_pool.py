@@ -1,4 +1,4 @@
-"""The batch's own small process pool: chunks out, results back in input order.
+"""The batch's own small process pool: worker processes, watched and replaced.
 
 Workers start with ``forkserver`` (``spawn`` where it does not exist), never ``fork``:
 durable_rules is not fork-safe. Each holds one chunk at a time; a worker that dies is
@@ -15,19 +15,25 @@ import contextlib
 import multiprocessing
 import os
 import sys
+import threading
 import time
-from collections.abc import Iterator
 from multiprocessing import connection
 from typing import Any
 
 from fundrules.diagnostics import Diagnostic
 from fundrules.errors import EngineError
 from fundrules.io import Input
-from fundrules.parallel._worker import BatchResult, Render, bug_failure, serve, timeout_failure
+from fundrules.parallel._worker import (
+    BatchResult,
+    Render,
+    bug_failure,
+    serve,
+    timeout_failure,
+)
 
-__all__ = ["GUARD_MESSAGE", "run_in_processes"]
+__all__ = ["GUARD_MESSAGE", "IN_FLIGHT", "Workers"]
 
-_IN_FLIGHT = 3  # chunks held per worker (being decided or waiting for their turn to be yielded)
+IN_FLIGHT = 3  # chunks held per worker (being decided or waiting for their turn to be yielded)
 _MAX_DEATHS = 5  # worker deaths in a row, with no answer between, before the batch stops
 #: With a time limit, how long a worker may take to start on a chunk it was sent (a new
 #: worker first prepares its packs): the limit itself applies from each input's start.
@@ -98,12 +104,16 @@ class _Proc:
         self.conn, child = context.Pipe()
         # [index in the chunk of the input being decided, when it started (0: none)]
         self.progress = context.RawArray("d", 2)
+        self.child = child
         self.process = context.Process(target=serve, args=(child, self.progress, *initargs),
                                        daemon=True, name="fundrules-batch")
-        self.process.start()
-        child.close()
         self.job: tuple[int, list[Input]] | None = None
         self.sent = 0.0
+
+    def start(self) -> _Proc:
+        self.process.start()
+        self.child.close()
+        return self
 
     def send(self, seq: int, chunk: list[Input]) -> None:
         # the time is taken before sending: the worker may start deciding (and stamp
@@ -172,6 +182,10 @@ class _Proc:
         return results  # type: ignore[no-any-return]
 
     def stop(self) -> None:
+        if self.process.pid is None:  # never started
+            self.child.close()
+            self.conn.close()
+            return
         if self.job is None and self.process.is_alive():
             with contextlib.suppress(OSError):
                 self.conn.send(None)
@@ -185,11 +199,12 @@ class _Proc:
         self.conn.close()
 
 
-class _Workers:
+class Workers:
     """The worker processes; a dead one is replaced and its chunk retried input by input."""
 
     def __init__(self, jobs: int, initargs: tuple[Any, ...], width: int,
-                 timeout: float | None = None, render: Render = None) -> None:
+                 timeout: float | None = None, render: Render = None, *,
+                 background: bool = False) -> None:
         line = _unguarded_main_line()
         if line is not None:
             main_file = getattr(sys.modules["__main__"], "__file__", None)
@@ -209,8 +224,40 @@ class _Workers:
         self.width = width
         self.timeout = timeout
         self.deaths = 0
-        self.procs: list[_Proc] = []
         self.procs = [_Proc(self.context, self.initargs) for _ in range(jobs)]
+        self._start_error: BaseException | None = None
+        self._starter: threading.Thread | None = None
+        if background:  # this process decides meanwhile (starting the server takes ~0.3 s)
+            self._starter = threading.Thread(target=self._start_all, daemon=True,
+                                             name="fundrules-batch-start")
+            self._starter.start()
+        else:
+            self._start_all()
+            self.ready()
+
+    def _start_all(self) -> None:
+        try:
+            for proc in self.procs:
+                proc.start()
+        except BaseException as exc:  # raised in the caller's thread, by `ready`
+            self._start_error = exc
+
+    def wait_started(self) -> None:
+        if self._starter is not None:
+            self._starter.join()
+        self.ready()
+
+    def ready(self) -> bool:
+        """Whether the workers have started (raises what stopped them from starting)."""
+        if self._starter is not None:
+            if self._starter.is_alive():
+                return False
+            self._starter.join()
+            self._starter = None
+        if self._start_error is not None:
+            error, self._start_error = self._start_error, None
+            raise error
+        return True
 
     def replace(self, index: int, *, died: bool = True) -> _Proc:
         """A new process for a dead (or stopped) one.
@@ -225,7 +272,7 @@ class _Workers:
                 "deciding any input in between", hint="run with `--jobs 1` (or jobs=1) to "
                 "see the error; this is a fundrules bug: please report it")])
         self.procs[index].stop()
-        self.procs[index] = _Proc(self.context, self.initargs)
+        self.procs[index] = _Proc(self.context, self.initargs).start()
         return self.procs[index]
 
     def answered(self, answer: list[Any]) -> list[Any]:
@@ -283,68 +330,7 @@ class _Workers:
         return out
 
     def close(self) -> None:
+        if self._starter is not None:
+            self._starter.join()
         for proc in self.procs:
             proc.stop()
-
-
-def run_in_processes(chunks: Iterator[list[Input]], jobs: int, initargs: tuple[Any, ...],
-                     width: int, timeout: float | None = None,
-                     render: Render = None) -> Iterator[list[Any]]:
-    """Chunks' results in input order, from ``jobs`` processes, few chunks held at once.
-
-    With ``timeout`` (seconds), an input that takes longer gets a ``decision-timeout``
-    result and its worker is replaced. With ``render``, results are rendered by it.
-    """
-    workers = _Workers(jobs, initargs, width, timeout, render)
-    feed = enumerate(chunks)
-    results: dict[int, list[Any]] = {}
-    next_out = 0
-    exhausted = False
-    try:
-        while True:
-            for index in range(len(workers.procs)):
-                proc = workers.procs[index]
-                busy = sum(p.job is not None for p in workers.procs)
-                if proc.job is not None or exhausted or len(results) + busy >= jobs * _IN_FLIGHT:
-                    continue
-                task = next(feed, None)
-                if task is None:
-                    exhausted = True
-                    continue
-                try:
-                    proc.send(*task)
-                except Exception:  # cannot be pickled, or the process is gone: one by one
-                    if not proc.process.is_alive():
-                        workers.replace(index)
-                    results[task[0]] = workers.isolate(index, task[1])
-            waiting = [p for p in workers.procs if p.job is not None]
-            if not waiting and exhausted and not results:
-                return
-            if waiting:
-                now = time.monotonic()
-                wakes = [w for p in waiting if (w := p.wake(timeout, now)) is not None]
-                wait_for = max(0.0, min(wakes) - now) + 0.001 if wakes else None
-                ready = connection.wait([p.conn for p in waiting]
-                                        + [p.process.sentinel for p in waiting], wait_for)
-                now = time.monotonic()
-                for proc in waiting:
-                    if proc.conn not in ready and proc.process.sentinel not in ready:
-                        deadline = proc.deadline(timeout)
-                        if deadline is not None and now >= deadline:
-                            job = proc.job
-                            assert job is not None
-                            results[job[0]] = workers.stuck(workers.procs.index(proc))
-                        continue
-                    job = proc.job
-                    assert job is not None
-                    answer = proc.receive() if proc.conn.poll() else None
-                    if answer is None:
-                        index = workers.procs.index(proc)
-                        workers.replace(index)
-                        answer = workers.isolate(index, job[1])
-                    results[job[0]] = workers.answered(answer)
-            while next_out in results:
-                yield results.pop(next_out)
-                next_out += 1
-    finally:
-        workers.close()

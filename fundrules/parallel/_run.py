@@ -4,7 +4,8 @@ Inputs (any iterable of :class:`~fundrules.io.Input`) are handed to worker proce
 chunks; only a few chunks per worker are in flight, so memory stays bounded whatever the
 input size, and results come back in input order. Each worker builds its packs' runners
 once. An input that cannot be read or validated becomes a :class:`Failure` in its place
-and never stops the batch. A process's work is in ``_worker``, the pool in ``_pool``.
+and never stops the batch. A process's work is in ``_worker``, the pool in ``_pool``,
+who decides which chunk in ``_schedule``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ from fundrules.backends import BackendName
 from fundrules.diagnostics import Diagnostic
 from fundrules.errors import ApplicantError, EngineError, InvalidArgument
 from fundrules.io import Input
-from fundrules.parallel._pool import run_in_processes
-from fundrules.parallel._worker import BatchResult, Failure, Render, Worker
+from fundrules.parallel._schedule import run_in_processes
+from fundrules.parallel._worker import (
+    BatchResult,
+    Failure,
+    Render,
+    Worker,
+    can_interrupt_here,
+)
 from fundrules.policies.pack import Pack
 from fundrules.schema import Applicant, Decision, parse_applicant
 
@@ -119,9 +126,21 @@ def _run(inputs: Iterable[Input], packs: Sequence[Pack], backend: BackendName,
             results = worker.run(chunk)
             yield from (results if render is None else map(render, results))
         return
+    here = Worker(*initargs, timeout=timeout) if _decides_here(backend, timeout) else None
     for results in run_in_processes(itertools.chain(head, chunks), jobs, initargs, len(packs),
-                                    timeout, render):
+                                    timeout, render, here):
         yield from results
+
+
+def _decides_here(backend: BackendName, timeout: float | None) -> bool:
+    """Whether this process is one of the ``jobs`` deciding, not only their dispatcher.
+
+    Only with the python backend: its code cannot crash the process, so no input is then
+    less isolated than in a worker; durable_rules' native code could, and a crash must take
+    a worker and its one input, never the batch. And only where the time limit, if any,
+    can interrupt an input here (SIGALRM, in the main thread).
+    """
+    return backend == "python" and (timeout is None or can_interrupt_here(timeout))
 
 
 def _on_dask(inputs: Iterable[Input], packs: Sequence[Pack], backend: BackendName,

@@ -9,7 +9,7 @@ import dataclasses
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, MutableSequence, Sequence
+from collections.abc import Callable, Generator, Iterator, MutableSequence, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -27,8 +27,8 @@ from fundrules.policies.pack import Pack
 from fundrules.runtime.evaluation import PreparedPack
 from fundrules.schema import Applicant, Decision
 
-__all__ = ["BatchResult", "Failure", "Render", "Worker", "bug_failure", "serve",
-           "timeout_failure"]
+__all__ = ["BatchResult", "Failure", "Render", "Worker", "bug_failure", "can_interrupt_here",
+           "serve", "timeout_failure"]
 
 _ERRORS: dict[str, type[FundrulesError]] = {
     cls.__name__: cls for cls in (ApplicantError, EngineError, PackError, UnknownPackError)
@@ -106,6 +106,11 @@ class _Alarm:
                 and threading.current_thread() is threading.main_thread())
 
 
+def can_interrupt_here(seconds: float) -> bool:
+    """Whether an input decided in this thread can be stopped after ``seconds``."""
+    return _Alarm(seconds).usable
+
+
 _PREPARED: dict[tuple[str, str, str], PreparedPack] = {}
 _PREPARED_LOCK = threading.Lock()
 
@@ -143,9 +148,7 @@ class Worker:
     def run(self, chunk: Sequence[Input]) -> list[BatchResult]:
         progress = self.progress
         if progress is None:
-            if not self.alarm.usable:
-                return [self.one(item) for item in chunk]
-            return list(self._timed(chunk))
+            return list(self.each(chunk))
         out = []
         for index, item in enumerate(chunk):
             progress[0] = index
@@ -153,6 +156,13 @@ class Worker:
             out.append(self.one(item))
         progress[1] = 0.0
         return out
+
+    def each(self, chunk: Sequence[Input]) -> Generator[BatchResult, None, None]:
+        """The chunk's results one at a time, so that the caller can do other work between."""
+        if self.alarm.usable:
+            yield from self._timed(chunk)
+        else:
+            yield from map(self.one, chunk)
 
     def _timed(self, chunk: Sequence[Input]) -> Iterator[BatchResult]:
         """Each input with the alarm set; one that rings gets a ``decision-timeout`` record.

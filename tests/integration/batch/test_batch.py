@@ -12,13 +12,15 @@ from typing import Any
 import pytest
 
 import fundrules.io._inputs
+import fundrules.parallel._worker
 from fundrules import ApplicantError, Engine, EngineError
+from fundrules.backends import BackendName
 from fundrules.batch import synthesize, synthesize_lines
 from fundrules.cli import main
 from fundrules.cli._batch import run_batch
 from fundrules.io import Input, InputSource
 from fundrules.parallel import Failure, evaluate_inputs
-from fundrules.parallel._pool import _IN_FLIGHT
+from fundrules.parallel._pool import IN_FLIGHT
 from fundrules.parallel._run import _CHUNK_ITEMS
 from tests.integration.batch.conftest import CountingSource, write_population
 
@@ -69,6 +71,31 @@ def test_two_jobs_give_the_same_bytes_as_one(mixed: tuple[Path, int, int, int],
         args += ["--pack", pack]
     assert main(args) == 1
     assert out.read_bytes() == two_jobs[1].read_bytes()
+
+
+def test_on_the_python_backend_this_process_and_a_worker_share_the_work(
+        mixed: tuple[Path, int, int, int], two_jobs: tuple[int, Path, str],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--jobs 2 --backend python`: one worker process, and this one deciding chunks too.
+
+    The records are the bytes the durable workers wrote (the backends decide alike), and
+    both processes decided some chunks: counted here, where the workers do not count.
+    """
+    here: list[int] = []
+    each = fundrules.parallel._worker.Worker.each
+
+    def counted(self: Any, chunk: Any) -> Any:
+        here.append(len(chunk))
+        return each(self, chunk)
+
+    monkeypatch.setattr(fundrules.parallel._worker.Worker, "each", counted)
+    out = tmp_path / "python2.jsonl"
+    args = ["batch", str(mixed[0]), "--out", str(out), "--jobs", "2", "--backend", "python"]
+    for pack in PACKS:
+        args += ["--pack", pack]
+    assert main(args) == two_jobs[0]
+    assert out.read_bytes() == two_jobs[1].read_bytes()
+    assert 0 < sum(here) < mixed[1] - mixed[3]  # some inputs, never all, decided here
 
 
 def test_error_records_name_line_and_field(two_jobs: tuple[int, Path, str]) -> None:
@@ -172,12 +199,19 @@ class _KillsItsWorker(dict[str, Any]):
         return (os._exit, (3,))
 
 
-def test_a_dead_worker_loses_only_its_own_input() -> None:
+@pytest.mark.parametrize("backend", ["durable", "python"])
+def test_a_dead_worker_loses_only_its_own_input(backend: BackendName) -> None:
+    """Also on the python backend, where this process decides chunks too.
+
+    An object that is not text or an Applicant is decided by a worker, never here (it
+    would be decided otherwise in each place).
+    """
     engine = Engine()
     people: list[Any] = list(synthesize(300, 4, "ES"))
     people[100] = _KillsItsWorker(people[100])
     items = [Input("item", i, p) for i, p in enumerate(people)]
-    results = list(evaluate_inputs(items, [engine.pack("es-academia-netflix")], jobs=2))
+    results = list(evaluate_inputs(items, [engine.pack("es-academia-netflix")], jobs=2,
+                                   backend=backend))
     assert [r.at for r in results] == list(range(300))
     failed = [r for r in results if isinstance(r.results[0], Failure)]
     assert [r.at for r in failed] == [100]
@@ -185,16 +219,18 @@ def test_a_dead_worker_loses_only_its_own_input() -> None:
 
 
 
-@pytest.mark.parametrize("jobs", [
-    1,
-    2,
+@pytest.mark.parametrize(("jobs", "backend"), [
+    (1, "durable"),
+    (2, "durable"),
+    (2, "python"),  # this process decides chunks too
 ])
-def test_run_batch_streams_without_reading_everything_first(jobs: int) -> None:
+def test_run_batch_streams_without_reading_everything_first(jobs: int,
+                                                            backend: BackendName) -> None:
     """Records come out while the input is still being read, and the lag stays bounded.
 
     At each write, the number of inputs taken from the source may exceed the number of
     records written by at most the chunks the batch holds at once (two read ahead, and
-    ``_IN_FLIGHT`` per worker process): counted in inputs, never in time, so the test
+    ``IN_FLIGHT`` per worker process): counted in inputs, never in time, so the test
     is the same on an idle and a loaded machine. A batch that read everything first
     would have taken all 1,500 inputs before its first record.
     """
@@ -206,9 +242,10 @@ def test_run_batch_streams_without_reading_everything_first(jobs: int) -> None:
             taken_at_write.append((source.taken, len(taken_at_write)))
 
     pack = Engine().pack("fr-netflix-audiens")
-    summary = run_batch(source, [pack], _Out(), jobs=jobs)  # type: ignore[arg-type]
+    summary = run_batch(source, [pack], _Out(), jobs=jobs,  # type: ignore[arg-type]
+                        backend=backend)
     assert summary.inputs == 1500 and len(taken_at_write) == 1500
-    held = (jobs * _IN_FLIGHT + 2) * _CHUNK_ITEMS if jobs > 1 else 2 * _CHUNK_ITEMS
+    held = (jobs * IN_FLIGHT + 2) * _CHUNK_ITEMS if jobs > 1 else 2 * _CHUNK_ITEMS
     assert held < 1500 / 2  # the bound below really separates streaming from reading all
     assert taken_at_write[0][0] <= held
     assert max(taken - written for taken, written in taken_at_write) <= held

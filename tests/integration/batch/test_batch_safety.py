@@ -306,6 +306,35 @@ def test_a_stuck_input_times_out_alone_and_the_batch_goes_on(jobs: int) -> None:
     assert results[251].results[0].applicant == people[251]["id"]  # type: ignore[union-attr]
 
 
+def test_an_input_stuck_in_this_process_times_out_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python backend, 2 jobs: this process decides chunks too, under the same limit.
+
+    The first input this process reads hangs (the workers read theirs unpatched); it is
+    interrupted here after the limit and every other input is decided.
+    """
+    real = fundrules.parallel._worker.parse_input
+    hung: list[object] = []
+
+    def first_one_hangs(item: Input) -> Any:
+        if not hung:
+            hung.append(item.at)
+            time.sleep(30)
+        return real(item)
+
+    monkeypatch.setattr(fundrules.parallel._worker, "parse_input", first_one_hangs)
+    lines = [json.dumps(a) + "\n" for a in synthesize(400, 4, "ES")]
+    items = [Input("line", i + 1, text) for i, text in enumerate(lines)]
+    pack = Engine(backend="python").pack("es-academia-netflix")
+    started = time.monotonic()
+    results = list(evaluate_inputs(items, [pack], backend="python", jobs=2, timeout=0.5))
+    assert time.monotonic() - started < 20  # the hung input alone sleeps 30 s
+    assert [r.at for r in results] == list(range(1, 401))
+    failed = [r for r in results if isinstance(r.results[0], Failure)]
+    assert len(hung) == 1 and [r.at for r in failed] == hung
+    assert failed[0].results[0].diagnostics[0].code == "decision-timeout"
+
+
 def test_cli_timeout_gives_the_stuck_line_an_error_record(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
