@@ -167,11 +167,11 @@ class BatchSummary:
         self.add_outcomes(tuple("error" if isinstance(o, Failure) else o.outcome
                                 for o in result.results))
 
-    def add_outcomes(self, outcomes: Sequence[str]) -> None:
-        """Count one input by its outcome per pack (``error`` for an error record)."""
-        self.inputs += 1
+    def add_outcomes(self, outcomes: Sequence[str], times: int = 1) -> None:
+        """Count ``times`` inputs by their outcome per pack (``error`` for an error record)."""
+        self.inputs += times
         for pack_id, key in zip(self.packs, outcomes, strict=True):
-            self.counts.setdefault(pack_id, collections.Counter())[key] += 1
+            self.counts.setdefault(pack_id, collections.Counter())[key] += times
 
     def errors(self) -> int:
         """The number of error records (an invalid input counts once per pack)."""
@@ -218,13 +218,39 @@ def run_batch(source: InputSource, packs: Sequence[Pack], out: TextIO, *,
             if dask is not None else
             render_inputs(todo, packs, render, backend=backend, lang=lang, jobs=jobs,
                           timeout=timeout))
-    for text, outcomes in work:
-        out.write(text)
-        summary.add_outcomes(outcomes)
-        if progress is not None:
-            progress(summary.inputs)
+    texts: list[str] = []
+    seen: collections.Counter[tuple[str, ...]] = collections.Counter()
+    try:
+        for text, outcomes in work:
+            texts.append(text)
+            seen[outcomes] += 1
+            if len(texts) == _WRITE_EVERY:
+                _write(out, texts, summary, seen, progress)
+    finally:  # interrupted or not, what was decided is written
+        _write(out, texts, summary, seen, progress)
     summary.blank_lines = source.blank_lines
     return summary
+
+
+#: Inputs whose records are written at once: one write and one count per group keep the
+#: process that writes (with --jobs, the one all records go through) from being the limit.
+_WRITE_EVERY = 64
+
+
+def _write(out: TextIO, texts: list[str], summary: BatchSummary,
+           seen: collections.Counter[tuple[str, ...]],
+           progress: Callable[[int], None] | None) -> None:
+    """Write the records held, count their inputs, report progress; empties both."""
+    if not texts:
+        return
+    text = "".join(texts)
+    texts.clear()  # a failed write is not tried again by the caller's `finally`
+    out.write(text)
+    for outcomes, times in seen.items():
+        summary.add_outcomes(outcomes, times)
+    seen.clear()
+    if progress is not None:
+        progress(summary.inputs)
 
 
 def _prepare_out(args: argparse.Namespace, packs: Sequence[Pack], inputs: Iterator[Input],

@@ -52,6 +52,11 @@ class Input:
     problem: Diagnostic | None = None
     source: str | None = None
 
+    def __reduce__(self) -> tuple[type[Input], tuple[object, ...]]:
+        # every input of a batch with --jobs is pickled to a worker: a plain tuple of its
+        # fields pickles in C, the dataclass default (a state dict built in Python) does not
+        return Input, (self.where, self.at, self.data, self.problem, self.source)
+
 
 def parse_input(item: Input) -> Applicant:
     """The applicant of one input; :class:`ApplicantError` naming line (or file) and field."""

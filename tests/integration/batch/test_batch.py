@@ -17,7 +17,7 @@ from fundrules import ApplicantError, Engine, EngineError
 from fundrules.backends import BackendName
 from fundrules.batch import synthesize, synthesize_lines
 from fundrules.cli import main
-from fundrules.cli._batch import run_batch
+from fundrules.cli._batch import _WRITE_EVERY, run_batch
 from fundrules.io import Input, InputSource
 from fundrules.parallel import Failure, evaluate_inputs
 from fundrules.parallel._pool import IN_FLIGHT
@@ -230,22 +230,27 @@ def test_run_batch_streams_without_reading_everything_first(jobs: int,
 
     At each write, the number of inputs taken from the source may exceed the number of
     records written by at most the chunks the batch holds at once (two read ahead, and
-    ``IN_FLIGHT`` per worker process): counted in inputs, never in time, so the test
-    is the same on an idle and a loaded machine. A batch that read everything first
-    would have taken all 1,500 inputs before its first record.
+    ``IN_FLIGHT`` per worker process) and the records waiting to be written together
+    (``_WRITE_EVERY`` inputs): counted in inputs, never in time, so the test is the same
+    on an idle and a loaded machine. A batch that read everything first would have taken
+    all 1,500 inputs before its first record.
     """
     source = CountingSource(list(synthesize_lines(1500, 3, "FR")))
     taken_at_write: list[tuple[int, int]] = []  # (inputs taken, records written before)
+    written = 0
 
     class _Out:
         def write(self, text: str) -> None:
-            taken_at_write.append((source.taken, len(taken_at_write)))
+            nonlocal written
+            taken_at_write.append((source.taken, written))
+            written += text.count("\n")  # one pack: a record per input
 
     pack = Engine().pack("fr-netflix-audiens")
     summary = run_batch(source, [pack], _Out(), jobs=jobs,  # type: ignore[arg-type]
                         backend=backend)
-    assert summary.inputs == 1500 and len(taken_at_write) == 1500
-    held = (jobs * IN_FLIGHT + 2) * _CHUNK_ITEMS if jobs > 1 else 2 * _CHUNK_ITEMS
+    assert summary.inputs == 1500 and written == 1500
+    held = ((jobs * IN_FLIGHT + 2) * _CHUNK_ITEMS if jobs > 1 else 2 * _CHUNK_ITEMS
+            ) + _WRITE_EVERY
     assert held < 1500 / 2  # the bound below really separates streaming from reading all
     assert taken_at_write[0][0] <= held
     assert max(taken - written for taken, written in taken_at_write) <= held

@@ -32,7 +32,7 @@ from fundrules.batch import (
     synthesize_lines,
 )
 from fundrules.cli import main
-from fundrules.cli._batch import run_batch
+from fundrules.cli._batch import _WRITE_EVERY, run_batch
 from fundrules.version import VERSION
 from tests.integration.batch.conftest import CountingSource, write_population
 
@@ -169,20 +169,23 @@ def test_an_input_that_kills_every_worker_fails_alone(client: distributed.Client
 @pytest.mark.usefixtures("small_tasks")
 def test_the_client_streams_and_holds_a_bounded_number_of_inputs(
         cluster: distributed.LocalCluster) -> None:
-    """At most (window + the task being formed) tasks of inputs are taken ahead of output."""
+    """Inputs taken ahead of output: the window, the task being formed, the records held."""
     source = CountingSource([line.rstrip("\n") for line in synthesize_lines(600, 3, "FR")])
     lag: list[int] = []
+    written = 0
 
     class _Out:
         def write(self, text: str) -> None:
-            lag.append(source.taken - len(lag))
+            nonlocal written
+            lag.append(source.taken - written)
+            written += text.count("\n")  # one pack: a record per input
 
     pack = Engine().pack("fr-netflix-audiens")
     summary = run_batch(source, [pack], _Out(),  # type: ignore[arg-type]
                         dask=cluster.scheduler_address)
-    assert summary.inputs == 600 == len(lag) == source.taken
+    assert summary.inputs == 600 == written == source.taken
     window = 2 * dask_backend._IN_FLIGHT                       # 2 worker threads
-    held = (window + 1) * SMALL_CHUNK
+    held = (window + 1) * SMALL_CHUNK + _WRITE_EVERY
     assert held < 600 / 2
     assert max(lag) <= held
 
