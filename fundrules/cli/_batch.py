@@ -43,7 +43,7 @@ from fundrules.cli._resume import Done, ResumeError, read_done, skip_done
 from fundrules.errors import FundrulesError
 from fundrules.i18n import printable
 from fundrules.io import Input, InputSource
-from fundrules.parallel import BatchResult, Failure, default_jobs
+from fundrules.parallel import BatchResult, Failure, default_jobs, start_server_early
 from fundrules.policies.pack import Pack
 
 __all__ = [
@@ -307,6 +307,8 @@ def _prepare_out(args: argparse.Namespace, packs: Sequence[Pack], inputs: Iterat
 
 def run(args: argparse.Namespace) -> int:
     """Run the batch; exit 0, 1 (some inputs invalid), 2 (could not run), 3 (cannot write)."""
+    if args.dask is None and (default_jobs() if args.jobs is None else args.jobs) > 1:
+        start_server_early()  # its imports overlap loading the packs and opening INPUT
     try:
         engine = engine_from(args)
         packs = [engine.pack(p) for p in dict.fromkeys(args.pack)]

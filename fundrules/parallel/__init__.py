@@ -4,7 +4,7 @@ Below :mod:`fundrules.api`: workers build :class:`~fundrules.runtime.evaluation.
 objects, never an Engine, so the Engine can use this layer without a cycle.
 """
 
-from fundrules.parallel._pool import GUARD_MESSAGE
+from fundrules.parallel._pool import GUARD_MESSAGE, start_server_early
 from fundrules.parallel._run import (
     decide_in_parallel,
     default_jobs,
@@ -14,4 +14,4 @@ from fundrules.parallel._run import (
 from fundrules.parallel._worker import BatchResult, Failure
 
 __all__ = ["GUARD_MESSAGE", "BatchResult", "Failure", "decide_in_parallel", "default_jobs",
-           "evaluate_inputs", "render_inputs"]
+           "evaluate_inputs", "render_inputs", "start_server_early"]
