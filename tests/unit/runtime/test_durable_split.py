@@ -208,3 +208,31 @@ def test_the_scaling_benchmarks_500_rule_pack_runs_on_durable(tmp_path: Path,
         assert (a.statuses, a.trace, a.decision) == (b.statuses, b.trace, b.decision)
         seen.add(a.statuses["eligible"])
     assert seen == {"unmet", "unknown"}
+
+
+# --- what splitting cannot help -----------------------------------------------------
+
+def test_what_no_split_can_help_is_reported_at_the_pack_rule() -> None:
+    """A comparison with 70 values is one `$or` of 70 equalities: no connective to split.
+
+    The rule's `and` is split (its wide comparison becomes an auxiliary rule of its own),
+    and ``check`` reports the auxiliary rule's overflow at the pack rule it came from.
+    """
+    from fundrules import PackError
+    from fundrules._schema.codes import COUNTRY_CODES
+
+    countries = ", ".join(sorted(COUNTRY_CODES)[:70])
+    text = FR_TEXT.replace("rules:\n", "rules:\n" + _rule(
+        "X", f"covid_hardship and residence_country in [{countries}]"), 1)
+    pack = load_pack_text(text, file="x.yaml")
+    call = pack.calls["main"]
+    assert set(df.durable_form(call).hidden.values()) == {"X"}
+    found = df.limit_diagnostics(call)
+    assert [d.code for d in found] == ["engine-limit"]
+    assert found[0].message.startswith(
+        "durable_rules cannot run rule `X` of pack `fr-netflix-audiens`: asserting the worst "
+        "fact leaves 72 alpha nodes pending at once")
+    assert (found[0].file, found[0].line) == ("x.yaml", call.by_id["X"].spot.line)  # type: ignore[union-attr]
+    with pytest.raises(PackError) as info:
+        Engine([pack])
+    assert info.value.diagnostics[0].message == found[0].message
