@@ -21,6 +21,11 @@ status), so one assertion decides a chain of strata; a rule reading a rule of an
 earlier round reads the status property the adapter wrote. A stratum larger than a round
 takes several rounds. The usual call is one round: one assertion.
 
+A rule too wide for durable_rules even alone in a round (a long ``and``/``or``) is first
+split by :mod:`fundrules.runtime._durable_split` into auxiliary rules, each deciding a
+chunk of it in an earlier round; they are in no stratum of the trace, and the adapter
+drops their statuses.
+
 Hence the trace: per stratum, the rules decided met or unmet in compiled order (their
 priorities), then those left unknown, in compiled order (the python backend follows the
 same order).
@@ -542,8 +547,9 @@ def _located(call: CompiledPack, rule: CompiledRule | None, message: str, hint: 
                       path=spot.path if spot else None)
 
 
-_HINT = ("simplify or split the rule (fewer `and`/`or` groups, fewer rules reading one "
-         "stratum), or run the pack with `backend=\"python\"`")
+_HINT = ("wide `and`/`or` are already split for durable_rules: shorten what the message "
+         "names (fewer values in one `in`, a constant durable can read), or run the pack "
+         "with `backend=\"python\"`")
 
 
 def _rounds(form: DurableForm) -> dict[int, dict[str, Any]]:
