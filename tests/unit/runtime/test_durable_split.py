@@ -236,3 +236,12 @@ def test_what_no_split_can_help_is_reported_at_the_pack_rule() -> None:
     with pytest.raises(PackError) as info:
         Engine([pack])
     assert info.value.diagnostics[0].message == found[0].message
+
+
+def test_the_built_in_packs_need_no_split() -> None:
+    """Their durable forms are what they were before splitting existed: no auxiliary rule."""
+    from fundrules.policies.pack import load_pack
+
+    for path in sorted((ROOT / "policies").glob("*.yaml")):
+        for call in load_pack(path).calls.values():
+            assert split_wide(call, df._fitter(call)).call is call, (path.name, call.call)
