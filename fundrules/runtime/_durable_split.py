@@ -18,20 +18,27 @@ many chunks reads chunks of chunks). Auxiliary rules are never part of an Evalua
 the adapter drops their statuses, and they are in no stratum of the trace.
 
 Whether a rule fits is the caller's question (``fits``): the durable form answers it with
-durable_rules' limit model (:mod:`fundrules.runtime.durable_limits`) for the rule alone
-in a round. A rule that does not fit and has no connective to split (a single wide
-``in``, say) is left as it is: the limit check then reports it, located at the rule.
+:func:`ruleset_fits`, durable_rules' limit model (:mod:`fundrules.runtime.durable_limits`)
+for the rule's durable rules alone in a round. A rule that does not fit and has no
+connective to split (a single wide ``in``, say) is left as it is: the limit check then
+reports it, located at the rule.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from fundrules.policies.ir import CAnd, CFact, CNot, CompiledPack, CompiledRule, Cond, COr
+from fundrules.runtime.durable_limits import (
+    MAX_SEQUENCE_ENTRIES,
+    MAX_STACK_SIZE,
+    ruleset_limit_violations,
+)
 from fundrules.runtime.walk import facts
 
-__all__ = ["MARK", "Split", "split_wide"]
+__all__ = ["MARK", "SPLITTABLE", "Split", "ruleset_fits", "split_wide"]
 
 #: between a rule's id and its auxiliary rules' number (pack ids never hold it)
 MARK = "~"
@@ -40,6 +47,42 @@ MARK = "~"
 _MAX_STEPS = 10_000
 
 Path = tuple[int, ...]
+#: limits that splitting a rule into smaller ones can avoid
+SPLITTABLE = frozenset({"alpha-stack", "expressions-per-pattern"})
+
+
+def ruleset_fits(ruleset: Mapping[str, Any]) -> bool:
+    """Whether a ruleset (one rule's, alone in a round) is within the :data:`SPLITTABLE` limits.
+
+    The limit model (``ruleset_limit_violations``) decides, except for small patterns: the
+    alpha stack never holds more entries than the network has links (a walk from the
+    root never meets a node twice, and each node on it has pushed at most its children),
+    and a pattern of few groups cannot fill its expression sequence (two entries per
+    ``$and``/``$or``: fundrules' patterns compare with constants only).
+    """
+    patterns = [body["all"][0]["m"] for body in ruleset.values()]
+    if (1 + sum(_links(p) for p in patterns) <= MAX_STACK_SIZE
+            and all(2 * _groups(p) <= MAX_SEQUENCE_ENTRIES for p in patterns)):
+        return True
+    return not any(v.limit in SPLITTABLE for v in ruleset_limit_violations(ruleset))
+
+
+def _links(pattern: Mapping[str, Any]) -> int:
+    """Links a pattern adds to the alpha network, at most: a test each, a branch each."""
+    total = 0
+    for key, value in pattern.items():
+        if key == "$and":
+            total += sum(_links(p) for p in value)
+        elif key == "$or":
+            total += sum(_links(p) + 1 for p in value)
+        else:
+            total += 1
+    return total
+
+
+def _groups(pattern: Mapping[str, Any]) -> int:
+    return sum(1 + sum(_groups(p) for p in value)
+               for key, value in pattern.items() if key in ("$and", "$or"))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -57,11 +57,9 @@ from fundrules.policies.ir import (
     Input,
     Status,
 )
-from fundrules.runtime._durable_split import Split, split_wide
+from fundrules.runtime._durable_split import Split, ruleset_fits, split_wide
 from fundrules.runtime.durable_limits import (
     MAX_PROPERTIES_PER_FACT,
-    MAX_SEQUENCE_ENTRIES,
-    MAX_STACK_SIZE,
     LimitViolation,
     constant_violations,
     fact_property_violations,
@@ -310,7 +308,8 @@ def _schedule(split: Split, tr: _Translator, merge: bool
     return rounds, [tuple(g) for g in groups]
 
 
-BEGIN_RULE: dict[str, Any] = {"all": [{"m": {"$and": [ALWAYS, {"b": 1}]}}]}
+def _begin_rule() -> dict[str, Any]:
+    return {"all": [{"m": {"$and": [ALWAYS, {"b": 1}]}}]}
 
 
 def _pattern(cond: Pattern, round_: int) -> Pattern:
@@ -339,49 +338,18 @@ class _Names(dict[str, str]):
         return name
 
 
-#: limits that splitting a rule's patterns into smaller ones can avoid
-_SPLITTABLE = frozenset({"alpha-stack", "expressions-per-pattern"})
-
-
 def _fitter(call: CompiledPack) -> Callable[[Cond], bool]:
-    """Whether a condition's durable rules, alone in a round, are within durable's limits.
-
-    The limit model (``ruleset_limit_violations``) decides, except for small patterns:
-    a network of fewer edges than the alpha stack holds cannot overflow it, and a
-    pattern of few groups cannot overflow its expression sequence.
-    """
+    """Whether a condition's durable rules, alone in a round, are within durable's limits."""
     tr = _Translator(_props(call), _Names({r.id: f"c{j}" for j, r in enumerate(call.rules)}))
 
     def fits(cond: Cond) -> bool:
-        pair = tr.two(cond)
-        if (sum(_edges(p) for p in pair) + _BASE_EDGES <= MAX_STACK_SIZE
-                and all(2 * (_groups(p) + 1) <= MAX_SEQUENCE_ENTRIES for p in pair)):
-            return True
-        ruleset = {BEGIN: BEGIN_RULE}
-        for status, p in zip(("met", "unmet"), pair, strict=True):
-            if p != NEVER:
-                ruleset[f"x#{status}"] = {"all": [{"m": _pattern(p, 0)}]}
-        return not any(v.limit in _SPLITTABLE for v in ruleset_limit_violations(ruleset))
+        ruleset = {BEGIN: _begin_rule()}
+        for status, pattern in zip(("met", "unmet"), tr.two(cond), strict=True):
+            if pattern != NEVER:
+                ruleset[f"x#{status}"] = {"all": [{"m": _pattern(pattern, 0)}]}
+        return ruleset_fits(ruleset)
 
     return fits
-
-
-#: the edges of a round's network before its rules: the type test, the `$begin` rule's
-#: test and the round test, and the root the stack starts from
-_BASE_EDGES = 4
-
-
-def _edges(pattern: Pattern) -> int:
-    """Links a pattern adds to the alpha network, at most (one per test, one per branch)."""
-    total = 0
-    for key, value in pattern.items():
-        if key == "$and":
-            total += sum(_edges(p) for p in value)
-        elif key == "$or":
-            total += sum(_edges(p) + 1 for p in value)
-        else:
-            total += 1
-    return total
 
 
 def _build(split: Split, merge: bool) -> DurableForm:
@@ -389,7 +357,7 @@ def _build(split: Split, merge: bool) -> DurableForm:
     props = _props(call)
     facts = {r.id: f"c{j}" for j, r in enumerate(call.rules)}
     tr = _Translator(props, facts)
-    rules: dict[str, Any] = {BEGIN: BEGIN_RULE}
+    rules: dict[str, Any] = {BEGIN: _begin_rule()}
     actions: dict[str, Action] = {}  # the $begin rule concludes nothing
     rounds, groups = _schedule(split, tr, merge)
     for j, rule in enumerate(call.rules):

@@ -245,3 +245,24 @@ def test_the_built_in_packs_need_no_split() -> None:
     for path in sorted((ROOT / "policies").glob("*.yaml")):
         for call in load_pack(path).calls.values():
             assert split_wide(call, df._fitter(call)).call is call, (path.name, call.call)
+
+
+@pytest.mark.parametrize("width", [1, 5, 6, 7, 8, 9, 30, 58, 59, 60, 61, 62, 63, 64, 70])
+@pytest.mark.parametrize("shape", ["or", "and of ors", "nested"])
+def test_the_shortcut_of_ruleset_fits_never_overrules_the_model(width: int, shape: str) -> None:
+    """Where the link count says "fits" without asking the model, the model agrees."""
+    from fundrules.runtime._durable_split import SPLITTABLE, ruleset_fits
+    from fundrules.runtime.durable_limits import ruleset_limit_violations
+
+    t, begin = {"t": "fundrules"}, {"all": [{"m": {"$and": [{"t": "fundrules"}, {"b": 1}]}}]}
+    tests = [{f"c{k}": "unmet"} for k in range(width)]
+    if shape == "or":
+        body: dict[str, Any] = {"$or": tests}
+    elif shape == "and of ors":
+        body = {"$and": [{"$or": tests[k:k + 4]} for k in range(0, width, 4)]}
+    else:
+        body = {"$or": [{"$and": [{"n1l": k}, {"$or": [{"s2": "a"}, {f"c{k}": "met"}]}]}
+                        for k in range(width)]}
+    ruleset = {"$begin": begin, "x#unmet": {"all": [{"m": {"$and": [t, {"r": 0}, body]}}]}}
+    model = not any(v.limit in SPLITTABLE for v in ruleset_limit_violations(ruleset))
+    assert ruleset_fits(ruleset) == model
