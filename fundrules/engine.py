@@ -187,7 +187,9 @@ class DurableRunner:
         self._handles = handles
         self._handle = handles[0]
         self.keeps_state = len(form.parts) <= 1
-        self._count = len(call.rules)
+        #: the auxiliary rules of a split wide rule: decided, then dropped (never reported)
+        self._hidden = frozenset(form.hidden)
+        self._count = len(call.rules) + len(self._hidden)
         #: durable rule name -> (rule, status, what its firing writes into the later
         #: rounds' facts); `$begin` is not there: it never fires on a working fact
         self._conclude: dict[str, tuple[str, Status, str]] = {
@@ -238,7 +240,7 @@ class DurableRunner:
         decided rules join the trace in that order, then its unknown ones. ``pending``:
         the decided and the unknown rules of strata not settled yet.
         """
-        handle, conclude, written = plan.handle, self._conclude, self._written
+        handle, conclude, written, hidden = plan.handle, self._conclude, self._written, self._hidden
         fired, unknown = pending
         added = [plan.text.head(ordered)]
         added += [written[r, statuses[r]] for r in plan.reads]
@@ -284,7 +286,8 @@ class DurableRunner:
                     trace += [r for r in fired if r in members]
                     trace += [r for r in group if statuses[r] == "unknown"]
             else:  # nothing unknown: the firings, stratum by stratum
-                trace += sorted(fired, key=self._rank[round_].__getitem__)
+                shown = [r for r in fired if r not in hidden] if hidden else fired
+                trace += sorted(shown, key=self._rank[round_].__getitem__)
             fired.clear()
             unknown.clear()
 
@@ -330,6 +333,8 @@ class DurableRunner:
                 f"`{call.call}`: {error}" if error else
                 f"durable_rules stopped before deciding every rule of `{call.pack}`",
                 hint="this is a fundrules bug: please report it with the applicant")])
+        for rule_id in self._hidden:
+            del statuses[rule_id]
         return statuses, trace
 
     def _reset(self, plan: _Plan) -> None:

@@ -21,6 +21,11 @@ status), so one assertion decides a chain of strata; a rule reading a rule of an
 earlier round reads the status property the adapter wrote. A stratum larger than a round
 takes several rounds. The usual call is one round: one assertion.
 
+A rule too wide for durable_rules even alone in a round (a long ``and``/``or``) is first
+split by :mod:`fundrules.runtime._durable_split` into auxiliary rules, each deciding a
+chunk of it in an earlier round; they are in no stratum of the trace, and the adapter
+drops their statuses.
+
 Hence the trace: per stratum, the rules decided met or unmet in compiled order (their
 priorities), then those left unknown, in compiled order (the python backend follows the
 same order).
@@ -34,7 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from json.encoder import encode_basestring as _string
 from typing import Any
 
@@ -52,6 +57,7 @@ from fundrules.policies.ir import (
     Input,
     Status,
 )
+from fundrules.runtime._durable_split import Split, ruleset_fits, split_wide
 from fundrules.runtime.durable_limits import (
     MAX_PROPERTIES_PER_FACT,
     LimitViolation,
@@ -127,6 +133,9 @@ class DurableForm:
     #: is their concatenation): the trace lists each stratum's decided rules, then its
     #: unknown ones
     groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    #: auxiliary rules (``<rule>~<k>``, :mod:`fundrules.runtime._durable_split`) -> the
+    #: pack rule each was split from: decided like rules, never part of an Evaluation
+    hidden: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def part_definition(self, part: Part) -> dict[str, Any]:
         """The ruleset of one part (rule name -> durable rule body)."""
@@ -235,14 +244,18 @@ def _heads(pattern: Pattern) -> int:
     return 0 if pattern == NEVER else 1
 
 
-def _strata(call: CompiledPack) -> list[tuple[str, ...]]:
-    by_stratum: dict[int, list[str]] = {}
+def _strata(call: CompiledPack, levels: Mapping[str, int] | None = None
+            ) -> list[tuple[str, ...]]:
+    """The rules by stratum; a stratum's auxiliary rules before it, by level."""
+    last = len(levels or ())  # above every level
+    by_stratum: dict[tuple[int, int], list[str]] = {}
     for rule in call.rules:
-        by_stratum.setdefault(rule.stratum, []).append(rule.id)
+        key = (rule.stratum, (levels or {}).get(rule.id, last))
+        by_stratum.setdefault(key, []).append(rule.id)
     return [tuple(by_stratum[s]) for s in sorted(by_stratum)]
 
 
-def _schedule(call: CompiledPack, tr: _Translator, merge: bool
+def _schedule(split: Split, tr: _Translator, merge: bool
               ) -> tuple[dict[str, int], list[tuple[tuple[str, ...], ...]]]:
     """Each rule's round, and per round the strata it settles; translates every rule.
 
@@ -251,8 +264,11 @@ def _schedule(call: CompiledPack, tr: _Translator, merge: bool
     rule's patterns, with the rules of its round substituted, within
     :data:`INLINE_GROUPS` groups. Otherwise it starts a round, and one
     more whenever a round is full, in compiled order; it is settled after its last one.
-    The translations are left in ``tr.done``.
+    The translations are left in ``tr.done``. Auxiliary rules (``split.owners``) are
+    scheduled as strata of their own, before their readers, and are never inlined: a
+    stratum reading one of them starts a round; they settle no stratum of the trace.
     """
+    call, hidden = split.call, split.owners
     rounds: dict[str, int] = {}
     groups: list[list[tuple[str, ...]]] = []
     size = heads = 0  # of the last round
@@ -260,9 +276,12 @@ def _schedule(call: CompiledPack, tr: _Translator, merge: bool
     def cost(pair: tuple[Pattern, Pattern]) -> int:
         return _heads(pair[0]) + _heads(pair[1])
 
-    for ids in _strata(call):
-        if merge and groups:
-            tr.inline = {r for r, k in rounds.items() if k == len(groups) - 1}
+    for ids in _strata(call, split.levels):
+        shown = ids[0] not in hidden  # a stratum of the trace, not of auxiliary rules
+        last = {r for r, k in rounds.items() if k == len(groups) - 1}
+        if merge and groups and not any(d in hidden and d in last
+                                        for r in ids for d in call.by_id[r].deps):
+            tr.inline = last - hidden.keys()
             tried = {r: tr.two(call.by_id[r].cond) for r in ids}
             more = sum(cost(pair) for pair in tried.values())
             if size + len(ids) <= ROUND_SIZE and heads + more <= ROUND_HEADS and all(
@@ -270,7 +289,8 @@ def _schedule(call: CompiledPack, tr: _Translator, merge: bool
                     for m, u in tried.values()):
                 tr.done.update(tried)
                 rounds.update(dict.fromkeys(ids, len(groups) - 1))
-                groups[-1].append(ids)
+                if shown:
+                    groups[-1].append(ids)
                 size, heads = size + len(ids), heads + more
                 continue
         tr.inline = set()
@@ -283,54 +303,97 @@ def _schedule(call: CompiledPack, tr: _Translator, merge: bool
                 size = heads = 0
             rounds[rule_id] = len(groups) - 1
             size, heads = size + 1, heads + cost(pair)
-        groups[-1].append(ids)
+        if shown:
+            groups[-1].append(ids)
     return rounds, [tuple(g) for g in groups]
 
 
-def _build(call: CompiledPack, merge: bool) -> DurableForm:
+def _begin_rule() -> dict[str, Any]:
+    return {"all": [{"m": {"$and": [ALWAYS, {"b": 1}]}}]}
+
+
+def _pattern(cond: Pattern, round_: int) -> Pattern:
+    """A durable rule's pattern: the type, then the round, then the status's tests.
+
+    The round comes first: an assertion then walks only its own round's rules, so
+    durable_rules' per-node and per-assert limits bound a round, not the whole call.
+    """
+    tests = [] if cond == ALWAYS else cond["$and"] if set(cond) == {"$and"} else [cond]
+    return {"$and": [ALWAYS, {ROUND: round_}, *tests]}
+
+
+def _props(call: CompiledPack) -> dict[Input, tuple[str, ...]]:
     props: dict[Input, tuple[str, ...]] = {}
     for i, spec in enumerate(call.inputs):
         numeric = spec.type != "symbol"
         props[spec] = (f"n{i}l", f"n{i}h") if numeric else (f"s{i}",)
+    return props
+
+
+class _Names(dict[str, str]):
+    """Status properties for rule ids, made up for rules the call does not hold yet."""
+
+    def __missing__(self, key: str) -> str:
+        name = self[key] = f"c{len(self)}"
+        return name
+
+
+def _fitter(call: CompiledPack) -> Callable[[Cond], bool]:
+    """Whether a condition's durable rules, alone in a round, are within durable's limits."""
+    tr = _Translator(_props(call), _Names({r.id: f"c{j}" for j, r in enumerate(call.rules)}))
+
+    def fits(cond: Cond) -> bool:
+        ruleset = {BEGIN: _begin_rule()}
+        for status, pattern in zip(("met", "unmet"), tr.two(cond), strict=True):
+            if pattern != NEVER:
+                ruleset[f"x#{status}"] = {"all": [{"m": _pattern(pattern, 0)}]}
+        return ruleset_fits(ruleset)
+
+    return fits
+
+
+def _build(split: Split, merge: bool) -> DurableForm:
+    call = split.call
+    props = _props(call)
     facts = {r.id: f"c{j}" for j, r in enumerate(call.rules)}
     tr = _Translator(props, facts)
-    rules: dict[str, Any] = {BEGIN: {"all": [{"m": {"$and": [ALWAYS, {"b": 1}]}}]}}
+    rules: dict[str, Any] = {BEGIN: _begin_rule()}
     actions: dict[str, Action] = {}  # the $begin rule concludes nothing
-    rounds, groups = _schedule(call, tr, merge)
+    rounds, groups = _schedule(split, tr, merge)
     for j, rule in enumerate(call.rules):
-        # the round comes first: an assertion then walks only its own round's rules, so
-        # durable_rules' per-node and per-assert limits bound a round, not the whole call
         met, unmet = tr.done[rule.id]
         variants: tuple[tuple[Status, Pattern], ...] = (("met", met), ("unmet", unmet))
         for status, cond in variants:
             if cond == NEVER:
                 continue
-            tests = [] if cond == ALWAYS else cond["$and"] if set(cond) == {"$and"} else [cond]
-            pattern = {"$and": [ALWAYS, {ROUND: rounds[rule.id]}, *tests]}
             name = f"{rule.id}#{status}"
-            rules[name] = {"all": [{"m": pattern}], "pri": j + 1}
+            rules[name] = {"all": [{"m": _pattern(cond, rounds[rule.id])}], "pri": j + 1}
             actions[name] = Action(rule.id, facts[rule.id], status)
     if not groups:  # a call without rules still asserts once
         groups = [()]
-    split = _parts(call, props, rounds, len(groups), rules)
+    parts = _parts(call, props, rounds, len(groups), rules)
     round_rules: list[list[str]] = [[] for _ in groups]
     for rule in call.rules:
         round_rules[rounds[rule.id]].append(rule.id)
     settles = tuple(tuple(r for stratum in g for r in stratum) for g in groups)
     return DurableForm(rules, actions, props, facts, len(groups), call.inputs, settles,
-                       tuple(tuple(r) for r in round_rules), split, tuple(groups))
+                       tuple(tuple(r) for r in round_rules), parts, tuple(groups),
+                       dict(split.owners))
 
 
 def durable_form(call: CompiledPack) -> DurableForm:
     """The ruleset of a call: durable rules per decided status, gated by round.
 
-    Strata share rounds where they fit; should that form hit a limit of durable_rules
-    that one round per stratum avoids, the call gets one round per stratum instead.
+    A rule too wide for durable_rules alone is split first (auxiliary rules decide chunks
+    of its widest connective, :mod:`fundrules.runtime._durable_split`). Strata share
+    rounds where they fit; should that form hit a limit of durable_rules that one round
+    per stratum avoids, the call gets one round per stratum instead.
     """
-    merged = _build(call, merge=True)
-    if merged.rounds == len(_strata(call)) or not _diagnostics(call, merged):
+    split = split_wide(call, _fitter(call))
+    merged = _build(split, merge=True)
+    if merged.rounds == len(_strata(split.call, split.levels)) or not _diagnostics(call, merged):
         return merged
-    plain = _build(call, merge=False)
+    plain = _build(split, merge=False)
     return merged if _diagnostics(call, plain) else plain
 
 
@@ -452,8 +515,9 @@ def _located(call: CompiledPack, rule: CompiledRule | None, message: str, hint: 
                       path=spot.path if spot else None)
 
 
-_HINT = ("simplify or split the rule (fewer `and`/`or` groups, fewer rules reading one "
-         "stratum), or run the pack with `backend=\"python\"`")
+_HINT = ("wide `and`/`or` are already split for durable_rules: shorten what the message "
+         "names (fewer values in one `in`, a constant durable can read), or run the pack "
+         "with `backend=\"python\"`")
 
 
 def _rounds(form: DurableForm) -> dict[int, dict[str, Any]]:
@@ -465,6 +529,23 @@ def _rounds(form: DurableForm) -> dict[int, dict[str, Any]]:
         for r in rounds or range(form.rounds):
             out.setdefault(r, {BEGIN: form.definition[BEGIN]})[name] = body
     return out
+
+
+def _widest_rule(round_part: Mapping[str, Any], violation: LimitViolation) -> LimitViolation:
+    """A round's alpha-stack violation located at the rule that alone overflows, if one does.
+
+    Without a fact the model bounds the round as a whole; a durable rule that overflows
+    the stack alone in its round is the one to name (it could not be split).
+    """
+    if violation.rule is not None:
+        return violation
+    for name, body in round_part.items():
+        if name == BEGIN:
+            continue
+        for alone in ruleset_limit_violations({BEGIN: round_part[BEGIN], name: body}):
+            if alone.limit == "alpha-stack":
+                return dataclasses.replace(violation, rule=name)
+    return violation
 
 
 def limit_diagnostics(call: CompiledPack, form: DurableForm | None = None) -> list[Diagnostic]:
@@ -483,6 +564,7 @@ def _diagnostics(call: CompiledPack, form: DurableForm) -> list[Diagnostic]:
 
     def add(violation: LimitViolation) -> None:
         rule_id = violation.rule.split("#")[0] if violation.rule else None
+        rule_id = form.hidden.get(rule_id, rule_id) if rule_id else None  # its pack rule
         if (violation.limit, rule_id) in seen:
             return
         seen.add((violation.limit, rule_id))
@@ -504,7 +586,7 @@ def _diagnostics(call: CompiledPack, form: DurableForm) -> list[Diagnostic]:
     for round_part in _rounds(form).values():
         for violation in ruleset_limit_violations(round_part):
             if violation.limit == "alpha-stack":
-                add(violation)
+                add(_widest_rule(round_part, violation))
     for rule in call.rules:
         for leaf in leaves(rule.cond):
             for v in leaf.value if isinstance(leaf.value, tuple) else (leaf.value,):
