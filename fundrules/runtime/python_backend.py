@@ -34,9 +34,9 @@ _MEMO = 256  # statuses remembered per comparison, by the shared value compared
 #: inputs whose values are mostly shared ones (the counts, symbols and flags of facts)
 _SHARED = (MeasureInput, FieldInput, ContainsInput, SubmittedDay)
 
-#: one comparison as the runner reads it: the input's position, the status of a value,
-#: and the statuses remembered per shared value (by identity), or None
-_Leaf = tuple[int, Callable[[Value], Status], "dict[int, tuple[Value, Status]] | None"]
+#: a comparison of shared values as the runner reads it: the input's position, the status
+#: of a value, and the statuses remembered per value (by identity)
+_Leaf = tuple[int, Callable[[Value], Status], dict[int, tuple[Value, Status]]]
 
 
 class PythonRunner:
@@ -57,9 +57,12 @@ class PythonRunner:
         # comparisons read the values by the input's position: no hashing at run time; a
         # comparison's status is remembered per shared value (one an input reads from a cache)
         found = dict.fromkeys(leaf for r in call.rules for leaf in leaves(r.cond))
+        # a pattern lists the comparisons of other inputs first, then those of shared values
+        self._plain = tuple((position[leaf.input], value_status(leaf)) for leaf in found
+                            if not isinstance(leaf.input, _SHARED))
         self._leaves: tuple[_Leaf, ...] = tuple(
-            (position[leaf.input], value_status(leaf),
-             {} if isinstance(leaf.input, _SHARED) else None) for leaf in found)
+            (position[leaf.input], value_status(leaf), {}) for leaf in found
+            if isinstance(leaf.input, _SHARED))
         self._rules = tuple((r.id, input_cond(r.cond, position)) for r in call.rules)
         self._patterns: dict[tuple[Status, ...], tuple[Concluded, tuple[str, ...]]] = {}
         self._stored = 0
@@ -71,14 +74,12 @@ class PythonRunner:
 
     def pattern(self, values: Mapping[Input, Value]) -> tuple[Status, ...]:
         """The statuses of the call's comparisons (every conclusion is a function of them)."""
-        ordered = self._ordered(values)
-        found: list[Status] = []
+        ordered = (values.by_position if type(values) is InputValues
+                   and values.inputs is self._inputs else self._ordered(values))
+        found = [status_of(ordered[index]) for index, status_of in self._plain]
         add = found.append
         for index, status_of, memo in self._leaves:
             value = ordered[index]
-            if memo is None:
-                add(status_of(value))
-                continue
             # by identity: the memo holds the value, so no other object can take its id
             hit = memo.get(id(value))
             if hit is not None and hit[0] is value:
