@@ -49,6 +49,7 @@ def reason_status(rule: CompiledRule, status: Status) -> Status:
 
 
 _DECISION_FIELDS = tuple(Decision.model_fields)
+_ALL_SET = set(_DECISION_FIELDS)  # never changed: copied, one per Decision (its fields_set)
 _set = object.__setattr__
 
 
@@ -60,7 +61,7 @@ def _decision(fields: dict[str, object]) -> Decision:
     """
     decision = Decision.__new__(Decision)
     _set(decision, "__dict__", fields)
-    _set(decision, "__pydantic_fields_set__", set(_DECISION_FIELDS))
+    _set(decision, "__pydantic_fields_set__", _ALL_SET.copy())
     _set(decision, "__pydantic_extra__", None)
     _set(decision, "__pydantic_private__", None)
     return decision
