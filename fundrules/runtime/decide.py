@@ -22,8 +22,9 @@ from fundrules.schema import Applicant, Award, Decision, Outcome, Reason
 
 __all__ = ["Concluded", "Decider", "message_for", "reason_status"]
 
-#: what a Decision is recalled by: every comparison's status, the language, fits_no_call
-_Pattern = tuple[tuple[Status, ...], str | None, bool]
+#: what a Decision is recalled by: the Concluded statuses (by identity), the language and
+#: fits_no_call
+_Recalled = tuple[int, str | None, bool]
 _CRITERIA = ("window", "rule", "priority", "exclusion", "tier")
 _CONCLUDED = 1024  # conclusions remembered per call, by statuses and language
 _CENT = Decimal("0.01")
@@ -101,7 +102,8 @@ class Decider:
         self._position = {spec: i for i, spec in enumerate(pack.inputs)}
         #: by the statuses of the comparisons (and language, fits_no_call): a Decision's
         #: fields but the applicant's id and missing paths, and the inputs those come from
-        self._recalled: dict[_Pattern, tuple[dict[str, object], tuple[int, ...]]] = {}
+        self._recalled: dict[_Recalled,
+                             tuple[dict[str, object], tuple[int, ...], Concluded]] = {}
 
     def _reason(self, rule: CompiledRule, status: Status, lang: str | None,
                 no_window: bool) -> Reason:
@@ -191,15 +193,18 @@ class Decider:
         ``fits_no_call``, but for the applicant's id and the missing paths, which are
         always this applicant's: the ``missing`` of the values of the same inputs.
         """
-        recalled = None
+        recalled, kept = None, None
         if type(statuses) is Concluded:
-            recalled = (statuses.pattern, lang, fits_no_call)
-            found_fields = self._recalled.get(recalled)
-            if found_fields is not None and found_fields[0]["trace"] is trace:
-                fields = found_fields[0].copy()
+            kept = statuses
+            # by identity: a backend gives the same Concluded for the same pattern, and the
+            # entry holds it (no other object can take its id); the trace must be its too
+            recalled = (id(statuses), lang, fits_no_call)
+            entry = self._recalled.get(recalled)
+            if entry is not None and entry[2] is statuses and entry[0]["trace"] is trace:
+                fields = entry[0].copy()
                 fields["applicant"] = applicant.id
-                if found_fields[1]:
-                    fields["missing"] = self._missing_at(values, found_fields[1])
+                if entry[1]:
+                    fields["missing"] = self._missing_at(values, entry[1])
                 return _decision(fields)
         key = (self._statuses_of(statuses), lang, fits_no_call)
         found = self._concluded.get(key)
@@ -221,9 +226,9 @@ class Decider:
         positions = tuple(self._position[spec] for spec in sources)
         if positions:
             fields["missing"] = self._missing_at(values, positions)
-        if (recalled is not None and len(self._recalled) < _CONCLUDED
+        if (recalled is not None and kept is not None and len(self._recalled) < _CONCLUDED
                 and lang in self._tables):
-            self._recalled[recalled] = (fields.copy(), positions)
+            self._recalled[recalled] = (fields.copy(), positions, kept)
         return _decision(fields)
 
     def _missing_at(self, values: Mapping[Input, Value], positions: tuple[int, ...]

@@ -165,3 +165,18 @@ def test_threads_filling_the_memos_agree_with_one_thread(fr_pack: Any) -> None:
     for t in threads:
         t.join(timeout=60)
     assert not wrong
+
+
+def test_a_run_wrapped_to_give_another_trace_is_decided_with_that_trace(
+        fr_pack: Any, monkeypatch: Any) -> None:
+    """Recalled only with the trace the Decision was built with (the backend's own)."""
+    person = _person("w")
+    shared = PreparedPack(fr_pack, PythonBackend())
+    plain = shared.decide(person)
+    real = python_backend.PythonRunner.run
+
+    def backwards(self: Any, values: Any) -> Any:
+        statuses, trace = real(self, values)
+        return statuses, tuple(reversed(trace))
+    monkeypatch.setattr(python_backend.PythonRunner, "run", backwards)
+    assert shared.decide(person).trace == tuple(reversed(plain.trace))
