@@ -91,11 +91,13 @@ class PythonRunner:
                 memo[id(value)] = (value, status)
         return tuple(found)
 
-    def run(self, values: Mapping[Input, Value]) -> tuple[Concluded, tuple[str, ...]]:
+    def run(self, values: Mapping[Input, Value]) -> tuple[dict[str, Status], tuple[str, ...]]:
         """Every rule's status (by rule id, in compiled order), and the trace.
 
         Remembered by the statuses of the comparisons: the same read-only statuses (and
-        trace) are given to every evaluation with those.
+        trace) are given to every evaluation with those. Only remembered statuses are
+        :class:`Concluded` (which the Decider may remember a Decision by): those of a
+        pattern there is no room for are a plain dict, so no memo holds them.
         """
         pattern = self.pattern(values)
         found = self._patterns.get(pattern)
@@ -105,10 +107,11 @@ class PythonRunner:
         statuses: dict[str, Status] = {}
         for rule_id, fn in self._rules:
             statuses[rule_id] = fn(ordered, statuses)
-        found = (Concluded(statuses, pattern), tuple(trace_order(self._call, statuses)))
-        if len(self._patterns) < _PATTERNS and self._stored + len(statuses) <= _STORED:
-            self._stored += len(statuses)
-            self._patterns[pattern] = found
+        trace = tuple(trace_order(self._call, statuses))
+        if len(self._patterns) >= _PATTERNS or self._stored + len(statuses) > _STORED:
+            return statuses, trace  # not remembered: plain statuses, that nothing keeps
+        self._stored += len(statuses)
+        found = self._patterns[pattern] = (Concluded(statuses, pattern), trace)
         return found
 
 

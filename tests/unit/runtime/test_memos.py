@@ -145,6 +145,7 @@ def test_the_memos_stay_within_their_bounds(fr_pack: Any, monkeypatch: Any) -> N
     again = PreparedPack(fr_pack, PythonBackend())
     assert [again.decide(p) for p, _ in people] == [_fresh(fr_pack, p) for p, _ in people]
     assert not again.calls["main"].runner._patterns  # type: ignore[attr-defined]
+    assert not again.calls["main"].decider._recalled  # nothing holds unremembered statuses
 
 
 def test_threads_filling_the_memos_agree_with_one_thread(fr_pack: Any) -> None:
