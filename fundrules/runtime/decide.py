@@ -13,13 +13,18 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import NoReturn
 
 from fundrules.policies.ir import AwardTier, CLeaf, CompiledPack, CompiledRule, Cond, Input, Status
+from fundrules.runtime.facts import InputValues
 from fundrules.runtime.semantics import NOT, Value, reading, unknown_parts
 from fundrules.schema import Applicant, Award, Decision, Outcome, Reason
 
-__all__ = ["Decider", "message_for", "reason_status"]
+__all__ = ["Concluded", "Decider", "message_for", "reason_status"]
 
+#: what a Decision is recalled by: the Concluded statuses (by identity), the language and
+#: fits_no_call
+_Recalled = tuple[int, str | None, bool]
 _CRITERIA = ("window", "rule", "priority", "exclusion", "tier")
 _CONCLUDED = 1024  # conclusions remembered per call, by statuses and language
 _CENT = Decimal("0.01")
@@ -45,6 +50,7 @@ def reason_status(rule: CompiledRule, status: Status) -> Status:
 
 
 _DECISION_FIELDS = tuple(Decision.model_fields)
+_ALL_SET = set(_DECISION_FIELDS)  # never changed: copied, one per Decision (its fields_set)
 _set = object.__setattr__
 
 
@@ -56,7 +62,7 @@ def _decision(fields: dict[str, object]) -> Decision:
     """
     decision = Decision.__new__(Decision)
     _set(decision, "__dict__", fields)
-    _set(decision, "__pydantic_fields_set__", set(_DECISION_FIELDS))
+    _set(decision, "__pydantic_fields_set__", _ALL_SET.copy())
     _set(decision, "__pydantic_extra__", None)
     _set(decision, "__pydantic_private__", None)
     return decision
@@ -93,6 +99,11 @@ class Decider:
         self._concluded: dict[tuple[object, str | None, bool],
                               tuple[Outcome, Award | None, tuple[Reason, ...], Cond | None]] = {}
         self._tables: dict[str | None, tuple[tuple[str, Mapping[Status, Reason]], ...]] = {}
+        self._position = {spec: i for i, spec in enumerate(pack.inputs)}
+        #: by the statuses of the comparisons (and language, fits_no_call): a Decision's
+        #: fields but the applicant's id and missing paths, and the inputs those come from
+        self._recalled: dict[_Recalled,
+                             tuple[dict[str, object], tuple[int, ...], Concluded]] = {}
 
     def _reason(self, rule: CompiledRule, status: Status, lang: str | None,
                 no_window: bool) -> Reason:
@@ -134,16 +145,18 @@ class Decider:
                 return None, self.pack.rule(tier.rule)
         return None, None
 
-    def _missing(self, cond: Cond, values: Mapping[Input, Value],
-                 statuses: Mapping[str, Status], out: dict[str, None], seen: set[str]) -> None:
-        """Field paths behind the unknown parts of a condition (through the rules it reads)."""
+    def _sources(self, cond: Cond, values: Mapping[Input, Value],
+                 statuses: Mapping[str, Status], out: dict[Input, None], seen: set[str]) -> None:
+        """The inputs behind the unknown parts of a condition (through the rules it reads).
+
+        In the order they are met: the missing facts are their ``missing`` paths, in turn.
+        """
         for part in unknown_parts(cond, reading(values), statuses):  # type: ignore[arg-type]
             if isinstance(part, CLeaf):
-                for path in values[part.input].missing:  # type: ignore[index]
-                    out.setdefault(path, None)
+                out.setdefault(part.input, None)  # type: ignore[arg-type]
             elif part.rule not in seen:
                 seen.add(part.rule)
-                self._missing(self.pack.rule(part.rule).cond, values, statuses, out, seen)
+                self._sources(self.pack.rule(part.rule).cond, values, statuses, out, seen)
 
     def _conclude(self, statuses: Mapping[str, Status], lang: str | None, fits_no_call: bool
                   ) -> tuple[Outcome, Award | None, tuple[Reason, ...], Cond | None]:
@@ -174,8 +187,25 @@ class Decider:
 
         ``fits_no_call``: the applicant named no call and applied outside every call's
         window; the window reason then lists every window. All but ``missing`` is a
-        function of the statuses (and the language), so it is remembered by them.
+        function of the statuses (and the language), so it is remembered by them. When
+        the statuses are :class:`Concluded` (they say the statuses of every comparison of
+        the call), the whole Decision is remembered by those, the language and
+        ``fits_no_call``, but for the applicant's id and the missing paths, which are
+        always this applicant's: the ``missing`` of the values of the same inputs.
         """
+        recalled, kept = None, None
+        if type(statuses) is Concluded:
+            kept = statuses
+            # by identity: a backend gives the same Concluded for the same pattern, and the
+            # entry holds it (no other object can take its id); the trace must be its too
+            recalled = (id(statuses), lang, fits_no_call)
+            entry = self._recalled.get(recalled)
+            if entry is not None and entry[2] is statuses and entry[0]["trace"] is trace:
+                fields = entry[0].copy()
+                fields["applicant"] = applicant.id
+                if entry[1]:
+                    fields["missing"] = self._missing_at(values, entry[1])
+                return _decision(fields)
         key = (self._statuses_of(statuses), lang, fits_no_call)
         found = self._concluded.get(key)
         if found is None:
@@ -183,12 +213,55 @@ class Decider:
             if len(self._concluded) < _CONCLUDED and lang in self._tables:
                 self._concluded[key] = found
         outcome, award, reasons, undecided = found
-        missing: dict[str, None] = {}
+        sources: dict[Input, None] = {}
         if undecided is not None:
-            self._missing(undecided, values, statuses, missing, set())
+            self._sources(undecided, values, statuses, sources, set())
         # built from values the backend and compiler already typed: no need to validate again
         pack = self.pack
-        return _decision({
+        fields = {
             "pack": pack.pack, "pack_version": pack.version, "pack_digest": pack.digest,
             "call": pack.call, "applicant": applicant.id, "outcome": outcome, "award": award,
-            "reasons": reasons, "missing": tuple(missing), "trace": tuple(trace)})
+            "reasons": reasons, "missing": (), "trace": trace if type(trace) is tuple
+            else tuple(trace)}
+        positions = tuple(self._position[spec] for spec in sources)
+        if positions:
+            fields["missing"] = self._missing_at(values, positions)
+        if (recalled is not None and kept is not None and len(self._recalled) < _CONCLUDED
+                and lang in self._tables):
+            self._recalled[recalled] = (fields.copy(), positions, kept)
+        return _decision(fields)
+
+    def _missing_at(self, values: Mapping[Input, Value], positions: tuple[int, ...]
+                    ) -> tuple[str, ...]:
+        """The paths the values of these inputs (by position) say are missing, once each."""
+        if isinstance(values, InputValues) and values.inputs is self.pack.inputs:
+            by_position = values.by_position
+            return tuple(dict.fromkeys(
+                path for i in positions for path in by_position[i].missing))
+        inputs = self.pack.inputs
+        return tuple(dict.fromkeys(path for i in positions for path in values[inputs[i]].missing))
+
+
+class Concluded(dict[str, Status]):
+    """Every rule's status as a backend concluded them, and what they follow from: read-only.
+
+    ``pattern``: the statuses of every comparison of the call, in the order of
+    ``PythonRunner``; every rule's status, the trace and the Decision but the applicant's
+    id and missing paths are a function of it. Read-only, so that one may be shared by
+    every evaluation that concludes the same (and by threads).
+    """
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, statuses: Mapping[str, Status], pattern: tuple[Status, ...]) -> None:
+        super().__init__(statuses)
+        self.pattern = pattern
+
+    def __reduce__(self) -> tuple[type[Concluded], tuple[dict[str, Status], tuple[Status, ...]]]:
+        return Concluded, (dict(self), self.pattern)
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("a backend's conclusions are read-only: copy them with dict()")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = (
+        _refuse)
