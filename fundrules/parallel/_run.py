@@ -133,7 +133,7 @@ def _run(inputs: Iterable[Input], packs: Sequence[Pack], backend: BackendName,
 
 
 def _decides_here(backend: BackendName, timeout: float | None) -> bool:
-    """Whether this process is one of the ``jobs`` deciding, not only their dispatcher.
+    """Whether this process decides chunks while the workers start, not only dispatches.
 
     Only with the python backend: its code cannot crash the process, so no input is then
     less isolated than in a worker; durable_rules' native code could, and a crash must take

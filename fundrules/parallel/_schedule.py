@@ -1,8 +1,9 @@
 """Who decides which chunk of a batch, and its results back in input order.
 
 The workers are :mod:`fundrules.parallel._pool`'s; with ``here``, this process decides
-chunks too, looking after the workers between its own inputs (feeding an idle one, taking
-an answer, ending one past the time limit), so no worker waits on it for long.
+chunks too while they start (until the first answer comes back), looking after them
+between its own inputs, then only dispatches: measured on 2 cores, a process that
+decided and dispatched all along was the slowest of the three (see docs/batch.md).
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ def run_in_processes(chunks: Iterator[list[Input]], jobs: int, initargs: tuple[A
 
     With ``timeout`` (seconds), an input that takes longer gets a ``decision-timeout``
     result and its worker is replaced. With ``render``, results are rendered by it. With
-    ``here`` (a :class:`Worker` of this process), this process is one of the ``jobs``: it
-    starts ``jobs - 1`` workers and decides chunks itself while they are busy.
+    ``here`` (a :class:`Worker` of this process), the ``jobs`` workers start in the
+    background and this process decides chunks until the first of them answers.
     """
-    workers = Workers(jobs - (here is not None), initargs, width, timeout, render,
-                       background=here is not None)
+    workers = Workers(jobs, initargs, width, timeout, render, background=here is not None)
     try:
         yield from _Schedule(workers, chunks, jobs * IN_FLIGHT, timeout, here).run()
     finally:
@@ -62,6 +62,7 @@ class _Schedule:
         self.for_workers: collections.deque[tuple[int, list[Input]]] = collections.deque()
         self.results: dict[int, list[Any]] = {}
         self.exhausted = False
+        self.warming_up = here is not None  # until a worker's first answer
 
     def _take(self) -> tuple[int, list[Input]] | None:
         """The next chunk, unless the input is done or enough chunks are held already."""
@@ -78,7 +79,7 @@ class _Schedule:
         next_out = 0
         while True:
             self.feed_workers()
-            task = self._take() if self.here is not None else None
+            task = self._take() if self.warming_up else None
             if task is not None and not all(map(_travels_unchanged, task[1])):
                 self.for_workers.append(task)
             elif task is not None:
@@ -154,5 +155,7 @@ class _Schedule:
                 index = workers.procs.index(proc)
                 workers.replace(index)
                 answer = workers.isolate(index, job[1])
+            else:
+                self.warming_up = False
             self.results[job[0]] = workers.answered(answer)
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 import fundrules.io._inputs
+import fundrules.parallel._pool
 import fundrules.parallel._worker
 from fundrules import ApplicantError, Engine, EngineError
 from fundrules.backends import BackendName
@@ -76,10 +78,10 @@ def test_two_jobs_give_the_same_bytes_as_one(mixed: tuple[Path, int, int, int],
 def test_on_the_python_backend_this_process_and_a_worker_share_the_work(
         mixed: tuple[Path, int, int, int], two_jobs: tuple[int, Path, str],
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`--jobs 2 --backend python`: one worker process, and this one deciding chunks too.
+    """`--jobs 2 --backend python`: two workers, and this process deciding while they start.
 
     The records are the bytes the durable workers wrote (the backends decide alike), and
-    both processes decided some chunks: counted here, where the workers do not count.
+    this process decided some chunks, not all: counted here, where the workers do not count.
     """
     here: list[int] = []
     each = fundrules.parallel._worker.Worker.each
@@ -96,6 +98,38 @@ def test_on_the_python_backend_this_process_and_a_worker_share_the_work(
     assert main(args) == two_jobs[0]
     assert out.read_bytes() == two_jobs[1].read_bytes()
     assert 0 < sum(here) < mixed[1] - mixed[3]  # some inputs, never all, decided here
+
+
+def test_this_process_stops_deciding_once_a_worker_has_answered(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python backend: this process decides chunks only until the first worker answers.
+
+    Deciding here is slowed to 0.25 s a chunk, so that without the rule this process would
+    go on taking chunks (20 of them, 5 s) long after the workers are ready. Ordered events,
+    not durations: the first answer may come early or late, no chunk starts here after it.
+    """
+    events: list[str] = []
+    each = fundrules.parallel._worker.Worker.each
+    answered = fundrules.parallel._pool.Workers.answered
+
+    def slow_here(self: Any, chunk: Any) -> Any:
+        events.append("here")
+        time.sleep(0.25)
+        return each(self, chunk)
+
+    def logged(self: Any, answer: Any) -> Any:
+        events.append("answer")
+        return answered(self, answer)
+
+    monkeypatch.setattr(fundrules.parallel._worker.Worker, "each", slow_here)
+    monkeypatch.setattr(fundrules.parallel._pool.Workers, "answered", logged)
+    lines = list(synthesize_lines(20 * _CHUNK_ITEMS, 8, "IT"))
+    items = [Input("line", i + 1, text) for i, text in enumerate(lines)]
+    pack = Engine(backend="python").pack("it-ifc-netflix")
+    results = list(evaluate_inputs(items, [pack], backend="python", jobs=2))
+    assert [r.at for r in results] == list(range(1, len(lines) + 1))
+    first_answer = events.index("answer")
+    assert "here" in events[:first_answer] and "here" not in events[first_answer:]
 
 
 def test_error_records_name_line_and_field(two_jobs: tuple[int, Path, str]) -> None:
