@@ -105,6 +105,9 @@ def _too_many_values(raw: bytes) -> bool:
     inside strings are not counted (strings are blanked first, only when the quick count
     says the line might be over).
     """
+    if len(raw) < MAX_LINE_VALUES:  # each value counted below is a byte of its own
+        return False
+
     def count(text: bytes) -> int:
         return text.count(b",") + text.count(b"[") + text.count(b"{") + 1
 

@@ -4,6 +4,9 @@ The workers are :mod:`fundrules.parallel._pool`'s; with ``here``, this process d
 chunks too while they start (until the first answer comes back), looking after them
 between its own inputs, then only dispatches: measured on 2 cores, a process that
 decided and dispatched all along was the slowest of the three (see docs/batch.md).
+While the workers decide, the next chunk is read ahead, and a worker that answers is
+sent it before its results are handed on: it never waits for this process to read or
+to write.
 """
 
 from __future__ import annotations
@@ -84,9 +87,11 @@ class _Schedule:
                 self.for_workers.append(task)
             elif task is not None:
                 self.results[task[0]] = self.decide_here(task[1])
-            elif (not self.look_after(block=True) and self.exhausted and not self.results
-                  and not self.for_workers):
-                return
+            else:
+                self.read_ahead()
+                if (not self.look_after(block=True) and self.exhausted and not self.results
+                        and not self.for_workers):
+                    return
             while next_out in self.results:
                 yield self.results.pop(next_out)
                 next_out += 1
@@ -101,6 +106,17 @@ class _Schedule:
                 self.feed_workers()
                 self.look_after(block=False)
         return out
+
+    def read_ahead(self) -> None:
+        """Read the next chunk while the workers decide, so that one that answers gets it at once.
+
+        Measured on 2 cores, 100,000 French applicants, one pack: a worker sat idle 2.45 s
+        of 11.9 s while this process read its next chunk after its answer (docs/batch.md).
+        """
+        if not self.warming_up and len(self.for_workers) < len(self.workers.procs):
+            task = self._take()
+            if task is not None:
+                self.for_workers.append(task)
 
     def feed_workers(self) -> None:
         """Send a chunk to each idle worker (none until they have started)."""
@@ -158,4 +174,5 @@ class _Schedule:
             else:
                 self.warming_up = False
             self.results[job[0]] = workers.answered(answer)
+        self.feed_workers()  # before this process writes what it received
         return True

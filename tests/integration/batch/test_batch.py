@@ -132,6 +132,62 @@ def test_this_process_stops_deciding_once_a_worker_has_answered(
     assert "here" in events[:first_answer] and "here" not in events[first_answer:]
 
 
+def test_the_next_chunk_is_read_before_a_worker_answers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the workers decide, this process reads the chunk the next one to answer gets.
+
+    Reading an input is slowed to 0.1 ms (6.4 ms a chunk, a worker's chunk takes longer),
+    so a chunk read only after the answer would leave that worker idle meanwhile. Ordered
+    events: for most chunks sent after an answer, the chunk's last input was read before
+    that answer (without reading ahead, none is), and the chunk was sent before the
+    results were handed on (the caller writes them: the worker would wait meanwhile).
+    """
+    events: list[tuple[str, int]] = []
+    send = fundrules.parallel._pool._Proc.send
+    answered = fundrules.parallel._pool.Workers.answered
+
+    def logged_send(self: Any, seq: int, chunk: Any) -> None:
+        events.append(("send", seq))
+        send(self, seq, chunk)
+
+    def logged_answer(self: Any, answer: Any) -> Any:
+        events.append(("answer", -1))
+        return answered(self, answer)
+
+    monkeypatch.setattr(fundrules.parallel._pool._Proc, "send", logged_send)
+    monkeypatch.setattr(fundrules.parallel._pool.Workers, "answered", logged_answer)
+    lines = list(synthesize_lines(24 * _CHUNK_ITEMS, 9, "FR"))
+
+    def slowly_read() -> Any:
+        for i, text in enumerate(lines):
+            time.sleep(0.0001)
+            events.append(("read", i))
+            yield Input("line", i + 1, text)
+
+    pack = Engine(backend="durable").pack("fr-netflix-audiens")
+    results = []
+    for result in evaluate_inputs(slowly_read(), [pack], backend="durable", jobs=2):
+        events.append(("yield", result.at))
+        results.append(result)
+    assert [r.at for r in results] == list(range(1, len(lines) + 1))
+    read_at = {i: n for n, (kind, i) in enumerate(events) if kind == "read"}
+    ahead = behind = fed_first = yielded_first = 0
+    for n, (kind, seq) in enumerate(events):
+        answers = [m for m in range(n) if events[m][0] == "answer"]
+        if kind != "send" or not answers:
+            continue  # a worker's first chunk: nobody waited for it
+        if read_at[(seq + 1) * _CHUNK_ITEMS - 1] < answers[-1]:
+            ahead += 1
+        else:
+            behind += 1
+        if any(events[m][0] == "yield" for m in range(answers[-1], n)):
+            yielded_first += 1  # the worker waited while results were handed on
+        else:
+            fed_first += 1
+    assert ahead + behind >= 18 and ahead > 2 * behind, (ahead, behind)
+    assert fed_first > 2 * yielded_first, (fed_first, yielded_first)
+
+
 def test_error_records_name_line_and_field(two_jobs: tuple[int, Path, str]) -> None:
     errors = [r for r in _records(two_jobs[1]) if "error" in r]
     assert {len(r) for r in errors} == {3}  # line, pack, error
