@@ -136,11 +136,12 @@ def test_the_next_chunk_is_read_before_a_worker_answers(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """While the workers decide, this process reads the chunk the next one to answer gets.
 
-    Reading an input is slowed to 0.1 ms (6.4 ms a chunk, a worker's chunk takes longer),
-    so a chunk read only after the answer would leave that worker idle meanwhile. Ordered
-    events: for most chunks sent after an answer, the chunk's last input was read before
-    that answer (without reading ahead, none is), and the chunk was sent before the
-    results were handed on (the caller writes them: the worker would wait meanwhile).
+    A chunk read only after the answer would leave that worker idle meanwhile. Ordered
+    events, not durations: for most chunks sent after an answer, the chunk's last input
+    was read before that answer was taken (without reading ahead, none is), and the chunk
+    was sent before the results were handed on (the caller writes them: the worker would
+    wait meanwhile). Only a full window of held results (a later chunk done before an
+    earlier one) may delay either.
     """
     events: list[tuple[str, int]] = []
     send = fundrules.parallel._pool._Proc.send
@@ -158,15 +159,14 @@ def test_the_next_chunk_is_read_before_a_worker_answers(
     monkeypatch.setattr(fundrules.parallel._pool.Workers, "answered", logged_answer)
     lines = list(synthesize_lines(24 * _CHUNK_ITEMS, 9, "FR"))
 
-    def slowly_read() -> Any:
+    def read() -> Any:
         for i, text in enumerate(lines):
-            time.sleep(0.0001)
             events.append(("read", i))
             yield Input("line", i + 1, text)
 
     pack = Engine(backend="durable").pack("fr-netflix-audiens")
     results = []
-    for result in evaluate_inputs(slowly_read(), [pack], backend="durable", jobs=2):
+    for result in evaluate_inputs(read(), [pack], backend="durable", jobs=2):
         events.append(("yield", result.at))
         results.append(result)
     assert [r.at for r in results] == list(range(1, len(lines) + 1))
