@@ -4,9 +4,9 @@ The workers are :mod:`fundrules.parallel._pool`'s; with ``here``, this process d
 chunks too while they start (until the first answer comes back), looking after them
 between its own inputs, then only dispatches: measured on 2 cores, a process that
 decided and dispatched all along was the slowest of the three (see docs/batch.md).
-While the workers decide, the next chunk is read ahead, and a worker that answers is
-sent it before its results are handed on: it never waits for this process to read or
-to write.
+While the workers decide, a chunk is read ahead for each, and a worker that answers is
+sent its next one before its results are handed on: it does not wait for this process
+to read or to write.
 """
 
 from __future__ import annotations
