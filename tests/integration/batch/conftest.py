@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import fundrules.parallel._run
 from fundrules.batch import synthesize_lines
 from fundrules.io import Input
 
@@ -68,3 +69,27 @@ def es_population(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("pop") / "es.jsonl"
     write_population(path, 2000, 12, "ES")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _processes_started(request: pytest.FixtureRequest,
+                       monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A test marked ``processes`` fails if its batch never started worker processes.
+
+    Input that fits in two chunks is decided in this process, silently: a test sized for
+    today's chunk would then go on passing without testing the workers at all.
+    """
+    if request.node.get_closest_marker("processes") is None:
+        yield
+        return
+    started: list[int] = []
+    run_in_processes = fundrules.parallel._run.run_in_processes
+
+    def counted(*args: object, **kwargs: object) -> object:
+        started.append(1)
+        return run_in_processes(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fundrules.parallel._run, "run_in_processes", counted)
+    yield
+    assert started, ("this test is about worker processes, but its batch ran in this "
+                     "process: give it more than two chunks of input (_CHUNK_ITEMS)")

@@ -100,6 +100,7 @@ def test_on_the_python_backend_this_process_and_a_worker_share_the_work(
     assert 0 < sum(here) < mixed[1] - mixed[3]  # some inputs, never all, decided here
 
 
+@pytest.mark.processes
 def test_this_process_stops_deciding_once_a_worker_has_answered(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Python backend: this process decides chunks only until the first worker answers.
@@ -132,6 +133,7 @@ def test_this_process_stops_deciding_once_a_worker_has_answered(
     assert "here" in events[:first_answer] and "here" not in events[first_answer:]
 
 
+@pytest.mark.processes
 def test_the_next_chunk_is_read_before_a_worker_answers(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """While the workers decide, this process reads the chunk the next one to answer gets.
@@ -271,6 +273,7 @@ def test_evaluate_many_with_processes_matches_one_process(engine: Engine) -> Non
     assert two == one
 
 
+@pytest.mark.processes
 def test_evaluate_many_raises_at_the_invalid_applicant(engine: Engine) -> None:
     people: list[dict[str, Any]] = list(synthesize(200, 9, "IT"))
     people[150] = {"id": "bad", "submitted_at": "2020-06-01T10:00:00"}
@@ -347,6 +350,7 @@ def test_run_batch_streams_without_reading_everything_first(jobs: int,
     assert source.taken == 1500
 
 
+@pytest.mark.processes
 def test_workers_that_keep_dying_stop_the_batch_with_a_clear_error() -> None:
     people = [_KillsItsWorker(p) for p in synthesize(130, 4, "ES")]
     items = [Input("item", i, p) for i, p in enumerate(people)]
@@ -354,6 +358,7 @@ def test_workers_that_keep_dying_stop_the_batch_with_a_clear_error() -> None:
         list(evaluate_inputs(items, [Engine().pack("es-academia-netflix")], jobs=2))
 
 
+@pytest.mark.processes
 def test_an_input_that_cannot_be_sent_to_a_process_fails_alone() -> None:
     people: list[Any] = list(synthesize(200, 4, "FR"))
     people[70] = {**people[70], "role": lambda: "technician"}  # cannot be pickled

@@ -118,7 +118,7 @@ def _interrupt_after(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
     monkeypatch.setattr(fundrules.cli._batch, "render_inputs", stopping)
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("jobs", ["1", pytest.param("2", marks=pytest.mark.processes)])
 def test_interrupted_batch_keeps_the_previous_file_then_resumes_to_the_same_bytes(
         jobs: str, population: Path, reference: bytes, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -242,6 +242,7 @@ def test_resume_with_nothing_written_starts_from_the_first_input(
 
 # --- a stuck input ---------------------------------------------------------------------
 
+@pytest.mark.processes
 def test_the_limit_holds_when_this_process_is_descheduled_after_sending(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker may start (and get stuck on) an input before the sender runs again.
@@ -268,6 +269,7 @@ def test_the_limit_holds_when_this_process_is_descheduled_after_sending(
     assert failed == [64]
 
 
+@pytest.mark.processes
 def test_the_limit_holds_for_a_worker_stuck_before_anything_wakes_the_parent() -> None:
     """Both workers stuck on their first input, before the parent looked at them again.
 
@@ -287,7 +289,7 @@ def test_the_limit_holds_for_a_worker_stuck_before_anything_wakes_the_parent() -
     assert [r.at for r in results if isinstance(r.results[0], Failure)] == [0, 64]
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=pytest.mark.processes)])
 def test_a_stuck_input_times_out_alone_and_the_batch_goes_on(jobs: int) -> None:
     people = list(synthesize(300, 4, "ES"))
     items = [Input("item", i, p) for i, p in enumerate(people)]
@@ -365,7 +367,7 @@ class _KillsItsWorker(dict[str, Any]):
         return (os._exit, (3,))
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=pytest.mark.processes)])
 def test_render_inputs_renders_every_result_in_the_workers_and_here(jobs: int) -> None:
     """What the workers send back is rendered; so are the failures the parent makes."""
     people: list[Any] = list(synthesize(300, 4, "ES"))
